@@ -1,0 +1,38 @@
+# The two commands of the README, plus helpers. Both create .venv when it is missing and install d_cat with its
+# dev extra under constraints.txt (exact pins for this machine; pyproject.toml stays unpinned for Colab).
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test sync readme docs bench install
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing d_cat[dev] into $(VENV) under constraints.txt (a few minutes on a fresh machine)..."
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: the flagship experiment on real smartwatch IMU data (see README)
+demo: $(STAMP)
+	$(BIN)/python tools/demo_loss.py
+
+## Every test: notebooks, pytest, docs, and notebook/library sync; ends with `N passed, N failed`
+test: $(STAMP)
+	$(BIN)/python tools/check.py
+
+## After editing notebooks: export the library, clean the notebooks, regenerate README.md
+sync: $(STAMP)
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	$(BIN)/python tools/docs.py readme
+
+readme: $(STAMP)
+	$(BIN)/python tools/docs.py readme
+
+docs: $(STAMP)
+	$(BIN)/python tools/docs.py all
