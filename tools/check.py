@@ -45,7 +45,7 @@ def check_notebooks():
     t0 = time.time()
     r = run([BIN/'nbdev-test', '--do-print', '--timing'])
     print(r.stdout[-4000:]); print(r.stderr[-20000:], file=sys.stderr)
-    started = re.findall(r'^Starting (.+)$', r.stdout, re.M)
+    started = re.findall(r'Starting (.+?\.ipynb)', r.stdout)  # parallel workers may share a line
     failed = set()
     if 'nbdev Tests Failed On The Following Notebooks' in r.stderr:
         failed = {l.strip() for l in r.stderr.split('=' * 50)[-1].splitlines() if l.strip()}
