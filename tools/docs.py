@@ -61,6 +61,23 @@ def html():
         ok &= not errs
     return ok
 
+def sidebar(check=True):
+    "The course order in nbs/sidebar.yml must name every page in nbs/, and only pages that exist."
+    import yaml
+    nbs = ROOT/'nbs'
+    def entries(items):
+        for it in items:
+            if isinstance(it, str): yield it
+            elif isinstance(it, dict): yield from entries(it.get('contents', []))
+    listed = set(entries(yaml.safe_load((nbs/'sidebar.yml').read_text())['website']['sidebar']['contents']))
+    pages = {str(p.relative_to(nbs)) for p in nbs.rglob('*') if p.suffix in ('.ipynb', '.qmd')
+             and not any(part.startswith(('_', '.')) for part in p.relative_to(nbs).parts)}
+    missing, dangling = sorted(pages - listed), sorted(listed - pages)
+    ok = not missing and not dangling
+    print(('PASS' if ok else 'FAIL') + ' nbs/sidebar.yml lists every page' + (f': missing {missing}' if missing else '')
+          + (f'; no such page {dangling}' if dangling else ''))
+    return ok
+
 def readme_text():
     "README.md from nbs/index.ipynb: markdown cells as they are, code cells fenced, outputs as text or images."
     nb = json.loads((ROOT/'nbs/index.ipynb').read_text())
@@ -96,5 +113,6 @@ if __name__ == '__main__':
         proc()
         ok = html()
         ok &= readme(check=True)
+        ok &= sidebar()
         sys.exit(0 if ok else 1)
     else: sys.exit(__doc__)
