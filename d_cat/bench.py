@@ -25,7 +25,7 @@ from fastcore.script import call_parse, store_true
 from .cross_attention_loss import cross_attention_loss, cross_attention_loss_naive
 from .learner import Learner, Callback, set_seed
 from .encoders import build_classifier
-from .transfer import freeze, DCATCB, CachedDCATCB, SourceScoreCache, IndexedDataset, TransferConfig
+from .transfer import freeze, DCATCB, CachedDCATCB, SourceScoreCache, SourceScoresDataset, TransferConfig
 from .data.core import loader_throughput
 from .data.offline import watch_imu, basic_motions, av_digits
 
@@ -92,10 +92,10 @@ def _transfer_cbs(method, source, source_input, cache):
     if method == 'dcat_cached': return [CachedDCATCB(cache, source, source_input)]
     raise ValueError(f"unknown method {method!r}; choose from {STEP_METHODS}")
 
-def _fixed_batch(ds, batch_size:int)->dict:
-    "The first `batch_size` samples of `ds` collated into one batch dict, with their indices."
-    ids = IndexedDataset(ds)
-    return default_collate([ids[i] for i in range(min(batch_size, len(ds)))])
+def _fixed_batch(ds, batch_size:int, cache=None)->dict:
+    "The first `batch_size` samples of `ds` collated into one batch dict (carrying the cached source scores, given `cache`)."
+    ds = SourceScoresDataset(ds, cache) if cache is not None else ds
+    return default_collate([ds[i] for i in range(min(batch_size, len(ds)))])
 
 # %% ../nbs/09_bench.ipynb #a4867417
 def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
@@ -120,18 +120,19 @@ def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu
     target0 = build_classifier(info.modalities[target], info.n_classes, **arch)
     source = freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
     cache = SourceScoreCache(source, splits.train, source_input)  # on the source's device
-    batch = _fixed_batch(splits.train, batch_size)
+    batches = {m: _fixed_batch(splits.train, batch_size, cache if m == 'dcat_cached' else None) for m in STEP_METHODS}
+    batch = batches['unimodal']
     learners, timers = {}, {}
     for m in STEP_METHODS:
         timers[m] = StepTimerCB()
-        learners[m] = Learner(copy.deepcopy(target0), ([batch] * warmup,), inputs=target, metrics=('accuracy',),
+        learners[m] = Learner(copy.deepcopy(target0), ([batches[m]] * warmup,), inputs=target, metrics=('accuracy',),
                               cbs=[timers[m], *_transfer_cbs(m, source, source_input, cache)], quiet=True, device=device)
         if warmup: learners[m].fit(1, valid=False)
     times, cpu_times = {m: [] for m in STEP_METHODS}, {m: [] for m in STEP_METHODS}
     for r in range(rounds):
         order = STEP_METHODS[r % 3:] + STEP_METHODS[:r % 3]
         for m in order:
-            learners[m].dls = ([batch] * (steps + 1),)
+            learners[m].dls = ([batches[m]] * (steps + 1),)
             learners[m].fit(1, valid=False)
             times[m] += timers[m].times[1:]; cpu_times[m] += timers[m].cpu_times[1:]
     med = {m: statistics.median(t) for m, t in times.items()}
@@ -187,7 +188,8 @@ def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_i
         source = None if m == 'unimodal' else freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
         cache = SourceScoreCache(source, splits.train, source_input) if m == 'dcat_cached' else None
         if cache is not None: cache_bytes = cache.scores.nbytes + cache.correct.nbytes
-        learn = Learner(model, ([batch] * steps,), inputs=target, metrics=('accuracy',), quiet=True, device=device,
+        b = _fixed_batch(splits.train, batch_size, cache) if cache is not None else batch
+        learn = Learner(model, ([b] * steps,), inputs=target, metrics=('accuracy',), quiet=True, device=device,
                         cbs=_transfer_cbs(m, source, source_input, cache))
         run = lambda: learn.fit(1, valid=False)
         if cuda:

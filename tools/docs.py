@@ -85,7 +85,7 @@ def readme_text():
     for c in nb['cells']:
         src = ''.join(c['source']).rstrip()
         if not src or re.match(r'#\s*\|\s*(hide|default_exp)', src): continue
-        if c['cell_type'] == 'markdown': parts.append(src)
+        if c['cell_type'] == 'markdown': parts.append(re.sub(r'\]\((images/[^)]+)\)', r'](nbs/\1)', src))  # README sits above nbs/
         elif c['cell_type'] == 'code':
             parts.append(f'```python\n{src}\n```')
             for o in c.get('outputs', []):
