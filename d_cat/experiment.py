@@ -28,6 +28,8 @@ from .transfer import (TransferConfig, METHODS, train_source, train_target, save
                             train_classifier)
 from .export import export_model
 from .learner import default_tracking_uri, quiet_mlflow
+from matplotlib.figure import Figure
+
 
 # %% ../nbs/07_experiment.ipynb #3e642d36
 DATASETS = {'watch_imu': watch_imu, 'basic_motions': basic_motions, 'av_digits': av_digits, 'toy_sensors': toy_sensors}
@@ -179,7 +181,7 @@ def format_table(table:pd.DataFrame, checkpoint:str='best')->str:
 # %% ../nbs/07_experiment.ipynb #f12994c1
 def plot_gains(table:pd.DataFrame, # from `results_table`
                title:str='', # figure title
-              )->'matplotlib.figure.Figure':
+              )->Figure:
     "Bar chart of the F1 gain over the unimodal target per method, one panel per split, bars per direction."
     import matplotlib.pyplot as plt
     t = table[~table.method.isin(['unimodal'])]

@@ -31,6 +31,8 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.basics import patch
+from matplotlib.figure import Figure
+
 
 # %% ../nbs/05_learner.ipynb #a9960564
 def set_seed(seed:int, # the same seed for python `random`, numpy and torch (CPU and CUDA)
@@ -413,7 +415,7 @@ def validate(self:Learner,
 
 # %% ../nbs/05_learner.ipynb #d13c5fd8
 @patch
-def plot_history(self:Learner, figsize=(9, 3))->'matplotlib.figure.Figure':
+def plot_history(self:Learner, figsize=(9, 3))->Figure:
     "Loss and metric curves per epoch from `learn.history`: one panel for losses, one for the metrics."
     import matplotlib.pyplot as plt
     fig, (ax_loss, ax_met) = plt.subplots(1, 2, figsize=figsize, dpi=80)
