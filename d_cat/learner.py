@@ -666,8 +666,10 @@ class MLflowCB(Callback):
             mlflow.pytorch.log_model(model, pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"], **kw)
 
     def cleanup_fit(self, learn):
-        if self.active and self.started and self.run_id is not None:
-            try: self.mlflow.end_run(status='FAILED' if learn.crashed else 'FINISHED')
+        # end a run we started even when logging failed half-way, or every later run would nest under it
+        if self.started and self.run_id is not None:
+            failed = learn.crashed or not self.active
+            try: self.mlflow.end_run(status='FAILED' if failed else 'FINISHED')
             except Exception as e: self._fail('end_run', e)
         self.active = False
     def state_dict(self): return dict(run_id=self.run_id)

@@ -36,3 +36,17 @@ def test_ddp_two_cpu_processes(tmp_path):
     ck = torch.load(tmp_path/'checkpoint_rank0.pt', weights_only=True)
     assert ck['epochs_done'] == 2
     for k in r0['weights']: assert torch.equal(ck['model'][k], r0['weights'][k]), k
+
+def test_ddp_two_stage_pipeline(tmp_path):
+    "The real pipeline under torchrun: every rank ends with the same target; the seed still changes the training."
+    env = {k: v for k, v in os.environ.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')}
+    env.update(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1', PYTHONPATH=f"{HERE.parent}{os.pathsep}{env.get('PYTHONPATH', '')}")
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
+           '--master_port', str(free_port()), str(HERE/'ddp_transfer.py'), str(tmp_path)]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path/f'transfer_rank{r}.pt', weights_only=True) for r in (0, 1))
+    for seed in (0, 1):
+        for k in r0[seed]: assert torch.equal(r0[seed][k], r1[seed][k]), (seed, k)
+    assert any(not torch.equal(r0[0][k], r0[1][k]) for k in r0[0])  # seeds 0 and 1 trained differently
+    for k in r0['proj']: assert torch.equal(r0['proj'][k], r1['proj'][k]), k  # the projection's gradients are averaged too

@@ -175,7 +175,7 @@ def split_groups(groups, # (R,) subject id of each recording
     "Out-of-distribution split: whole subjects (groups) go to valid or test."
     groups = np.asarray(groups); uniq = np.unique(groups)
     rng = np.random.default_rng(seed); order = rng.permutation(uniq)
-    if test_groups is None: test_groups = order[:n_test]
+    if test_groups is None: test_groups = [g for g in order if g not in set(valid_groups if valid_groups is not None else [])][:n_test]
     if valid_groups is None: valid_groups = [g for g in order if g not in set(test_groups)][:n_valid]
     test_groups, valid_groups = set(np.asarray(test_groups).tolist()), set(np.asarray(valid_groups).tolist())
     unknown = (test_groups | valid_groups) - set(uniq.tolist())
@@ -212,8 +212,8 @@ class Normalizer:
         if k not in self.stats: raise KeyError(f"Normalizer: no statistics for modality {k!r}; fitted: {list(self.stats)}")
         ax = self.axes.get(k, 0) + int(batched)
         shp = [1] * x.ndim; shp[ax] = -1
-        m = torch.tensor(self.stats[k]['mean'], dtype=x.dtype).reshape(shp)
-        s = torch.tensor(self.stats[k]['std'], dtype=x.dtype).reshape(shp)
+        m = torch.tensor(self.stats[k]['mean'], dtype=x.dtype, device=x.device).reshape(shp)
+        s = torch.tensor(self.stats[k]['std'], dtype=x.dtype, device=x.device).reshape(shp)
         if m.numel() != x.shape[ax]:
             raise ValueError(f"Normalizer: modality {k!r} has {x.shape[ax]} channels, statistics have {m.numel()}")
         return (x - m) / s
