@@ -236,6 +236,19 @@ def save_classifier(model:nn.Module, # a classifier with a `.config`
 # %% ../nbs/06_transfer.ipynb #81801e05
 def _is_mlflow_uri(ref)->bool: return isinstance(ref, str) and ref.startswith(('runs:/', 'models:/', 'mlflow://'))
 
+def _check_meta(meta:dict, # a classifier's `dcat_meta`: {'modality', 'classes'}
+                modality:str|None, # the sensor it must read (None: not checked)
+                classes:list|None, # the classes it must predict, in order (None: not checked)
+                what:str, # how to name the model in the error
+                strict:bool=True, # missing entries fail (False: only recorded entries are checked)
+               ):
+    "Refuse a classifier of another sensor or with other classes."
+    got_modality, got_classes = meta.get('modality'), meta.get('classes')
+    if modality is not None and got_modality != modality and (strict or got_modality is not None):
+        raise ValueError(f"{what}: expected a model of the {modality!r} sensor, got one of {got_modality!r}")
+    if classes is not None and list(got_classes or []) != list(classes) and (strict or got_classes is not None):
+        raise ValueError(f"{what}: classes do not match the data: expected {list(classes)}, got {got_classes}")
+
 def load_classifier(ref:str|Path, # a file from `save_classifier`, or an MLflow model URI (runs:/..., models:/..., mlflow://...)
                     modality:str|None=None, # refuse a model of another sensor
                     classes:list|None=None, # refuse a model with other classes (or another order)
@@ -256,10 +269,7 @@ def load_classifier(ref:str|Path, # a file from `save_classifier`, or an MLflow 
         model = classifier_from_config(ck['config'])
         model.load_state_dict(ck['state_dict'])
         meta = {'modality': ck['modality'], 'classes': ck['classes']}
-    if modality is not None and meta.get('modality') != modality:
-        raise ValueError(f"{ref}: expected a model of the {modality!r} sensor, got one of {meta.get('modality')!r}")
-    if classes is not None and list(meta.get('classes', [])) != list(classes):
-        raise ValueError(f"{ref}: classes do not match the data: expected {list(classes)}, got {meta.get('classes')}")
+    _check_meta(meta, modality, classes, str(ref))
     model.dcat_meta = meta
     return model.eval()
 
@@ -399,10 +409,6 @@ def train_target(splits:Splits, # the data
     if source is not None and not isinstance(source, nn.Module):
         ml = kwargs.get('mlflow')
         source = load_classifier(source, source_modality, splits.info.classes, ml.get('tracking_uri') if isinstance(ml, dict) else None)
-    elif source is not None and hasattr(source, 'dcat_meta'):
-        meta = source.dcat_meta
-        if meta.get('modality') not in (None, source_modality):
-            raise ValueError(f"the source model reads {meta['modality']!r}, but source_modality={source_modality!r}")
-        if list(meta.get('classes', splits.info.classes)) != list(splits.info.classes):
-            raise ValueError(f"the source model's classes {meta['classes']} do not match the data's {splits.info.classes}")
+    elif source is not None:  # a model in memory: check what it records about itself (a plain nn.Module records nothing)
+        _check_meta(getattr(source, 'dcat_meta', {}), source_modality, splits.info.classes, 'the source model', strict=False)
     return train_classifier(splits, modality, method, source=source, source_modality=source_modality, cfg=cfg, seed=seed, **kwargs)
