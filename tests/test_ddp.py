@@ -9,13 +9,17 @@ def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
-def test_ddp_two_cpu_processes(tmp_path):
+def torchrun(script:str, out:Path, timeout:int):
+    "Run tests/`script` on 2 CPU processes with torchrun (gloo), writing into `out`; fail with its output if it fails."
     env = {k: v for k, v in os.environ.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')}
     env.update(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1', PYTHONPATH=f"{HERE.parent}{os.pathsep}{env.get('PYTHONPATH', '')}")
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
-           '--master_port', str(free_port()), str(HERE/'ddp_train.py'), str(tmp_path)]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+           '--master_port', str(free_port()), str(HERE/script), str(out)]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+
+def test_ddp_two_cpu_processes(tmp_path):
+    torchrun('ddp_train.py', tmp_path, timeout=120)
     r0, r1 = (torch.load(tmp_path/f'result_rank{r}.pt', weights_only=True) for r in (0, 1))
     assert r0['world_size'] == 2 and r0['backend'] == 'gloo'
     assert r0['wrapper'] == r1['wrapper'] == ['DistributedDataParallel']
@@ -39,12 +43,7 @@ def test_ddp_two_cpu_processes(tmp_path):
 
 def test_ddp_two_stage_pipeline(tmp_path):
     "The real pipeline under torchrun: every rank ends with the same target; the seed still changes the training."
-    env = {k: v for k, v in os.environ.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')}
-    env.update(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1', PYTHONPATH=f"{HERE.parent}{os.pathsep}{env.get('PYTHONPATH', '')}")
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1',
-           '--master_port', str(free_port()), str(HERE/'ddp_transfer.py'), str(tmp_path)]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    torchrun('ddp_transfer.py', tmp_path, timeout=180)
     r0, r1 = (torch.load(tmp_path/f'transfer_rank{r}.pt', weights_only=True) for r in (0, 1))
     for seed in (0, 1):
         for k in r0[seed]: assert torch.equal(r0[seed][k], r1[seed][k]), (seed, k)
