@@ -1,4 +1,4 @@
-"""Multi-seed comparison runs in- and out-of-distribution, result tables with the gain over the unimodal target, figures, MLflow runs, and the command lines `dcat-train` and `dcat-experiment`.
+"""Multi-seed comparison runs in- and out-of-distribution, result tables with the gain over the unimodal target, figures and MLflow runs.
 
 Docs: https://d-cat-dev.github.io/d_cat/experiment.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://d-cat-dev.github.io/d_cat/experiment.html.md"""
 
 # %% ../nbs/07_experiment.ipynb #8d5ea3b3
 from __future__ import annotations
-import json, os, sys, time, warnings
+import json, os, time, warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -16,19 +16,17 @@ import torch
 
 # %% auto #0
 __all__ = ['DATASETS', 'OOD_DATASETS', 'load_dataset', 'Job', 'parse_directions', 'plan_jobs', 'source_path', 'run_job',
-           'log_job', 'results_table', 'format_table', 'plot_gains', 'ExperimentResult', 'run_experiment', 'dcat_train',
-           'dcat_experiment']
+           'log_job', 'results_table', 'format_table', 'plot_gains', 'ExperimentResult', 'run_experiment']
 
 # %% ../nbs/07_experiment.ipynb #33d5641e
-from fastcore.script import call_parse, store_true
 from fastprogress.fastprogress import progress_bar
 from matplotlib.figure import Figure
 from .data.core import Splits
 from .data.offline import watch_imu, basic_motions, av_digits, toy_sensors
-from .transfer import (TransferConfig, METHODS, train_source, train_target, save_classifier, load_classifier,
-                            train_classifier)
-from .export import export_model
-from .learner import default_tracking_uri, quiet_mlflow
+from .methods import METHODS, get_method
+from .pipeline import TransferConfig, train_source, train_target, train_late_fusion
+from .tracking import default_tracking_uri, quiet_mlflow, mlflow_experiment, run_name
+from .compat import legacy_args, moved_names
 
 # %% ../nbs/07_experiment.ipynb #26d606bf
 DATASETS = {'watch_imu': watch_imu, 'basic_motions': basic_motions, 'av_digits': av_digits, 'toy_sensors': toy_sensors}
@@ -41,7 +39,8 @@ def load_dataset(name:str, # a key of `DATASETS`
     if name not in DATASETS: raise ValueError(f"unknown dataset {name!r}; choose from {list(DATASETS)}")
     if split not in ('id', 'ood'): raise ValueError(f"split must be 'id' or 'ood', got {split!r}")
     if split == 'ood':
-        if name not in OOD_DATASETS: raise ValueError(f"{name} has no subjects for an out-of-distribution split; use split='id'")
+        if name not in OOD_DATASETS:
+            raise ValueError(f"{name} has no subjects for an out-of-distribution split; use split='id'")
         return DATASETS[name](split='ood')
     return DATASETS[name](split='id') if name in OOD_DATASETS else DATASETS[name]()
 
@@ -52,33 +51,44 @@ class Job:
     dataset:str # a key of `DATASETS`
     split:str # 'id' or 'ood'
     seed:int # training seed
-    method:str # one of `METHODS`
+    method:str # a registered method (`METHODS`)
     target:str|None # the trained sensor (None for late fusion)
-    source:str|None=None # the frozen source sensor of a transfer method
+    source_modality:str|None=None # the frozen source's sensor, for a transfer method
     @property
     def name(self)->str:
-        what = f"{self.source}->{self.target}" if self.source else (self.target or 'all sensors')
+        what = f"{self.source_modality}->{self.target}" if self.source_modality else (self.target or 'all sensors')
         return f"{self.split}/seed{self.seed}/{self.method}/{what}"
+    @property
+    def source(self)->str|None:
+        warnings.warn("Job.source is now Job.source_modality", DeprecationWarning, stacklevel=2)
+        return self.source_modality
+Job.__init__ = legacy_args(source='source_modality')(Job.__init__)
 
+# %% ../nbs/07_experiment.ipynb #7e000001
 def parse_directions(directions, # 'acc:gyro,gyro:acc', a list of (source, target) pairs, or None / 'both'
                      modalities:list, # the dataset's sensors
                     )->list: # (source, target) pairs
-    "Directions as (source, target) pairs from 'acc:gyro,gyro:acc' or a list of pairs; None: both ways between two sensors."
+    "(source, target) pairs from 'acc:gyro,gyro:acc' or a list of pairs; None: both ways between two sensors."
     if directions is None or directions == 'both':
-        if len(modalities) != 2: raise ValueError(f"give directions explicitly for {len(modalities)} sensors: {modalities}")
+        if len(modalities) != 2:
+            raise ValueError(f"give directions explicitly for {len(modalities)} sensors: {modalities}")
         return [(modalities[0], modalities[1]), (modalities[1], modalities[0])]
     if isinstance(directions, str): directions = [d.split(':') for d in directions.split(',') if d]
     out = []
     for d in directions:
         if len(d) != 2 or d[0] == d[1] or any(m not in modalities for m in d):
-            raise ValueError(f"a direction is 'source:target' with two different sensors of {modalities}, got {':'.join(d)!r}")
+            raise ValueError(f"a direction is 'source:target' with two different sensors of {modalities}, "
+                             f"got {':'.join(d)!r}")
         out.append(tuple(d))
     return out
 
+# %% ../nbs/07_experiment.ipynb #7e000011
+@legacy_args('splits', 'directions', 'methods', 'seeds', 'modalities')
 def plan_jobs(dataset:str, # a key of `DATASETS`
+              *,
               splits=('id',), # 'id' and/or 'ood'
               directions=None, # see `parse_directions`
-              methods=METHODS, # methods to run ('unimodal' models are always trained: they are the sources)
+              methods=METHODS, # registered methods to run ('unimodal' models are always trained: they are the sources)
               seeds=(0,), # training seeds
               modalities=None, # the dataset's sensors
              )->tuple[list, list]:
@@ -86,14 +96,15 @@ def plan_jobs(dataset:str, # a key of `DATASETS`
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ValueError(f"unknown methods {unknown}; choose from {list(METHODS)}")
     dirs = parse_directions(directions, modalities)
+    transfer = [m for m in methods if m != 'unimodal' and not get_method(m).fusion]
+    fusion = [m for m in methods if get_method(m).fusion]
     stage1, stage2 = [], []
     for split in splits:
         for seed in seeds:
             sensors = sorted({m for d in dirs for m in d}, key=modalities.index)
             stage1 += [Job(dataset, split, seed, 'unimodal', m) for m in sensors]
-            for src, tgt in dirs:
-                stage2 += [Job(dataset, split, seed, m, tgt, src) for m in methods if m not in ('unimodal', 'late_fusion')]
-            if 'late_fusion' in methods: stage2.append(Job(dataset, split, seed, 'late_fusion', None))
+            for src, tgt in dirs: stage2 += [Job(dataset, split, seed, m, tgt, src) for m in transfer]
+            stage2 += [Job(dataset, split, seed, m, None) for m in fusion]
     return stage1, stage2
 
 # %% ../nbs/07_experiment.ipynb #1222514c
@@ -109,6 +120,13 @@ def source_path(out:Path, # the experiment folder
     "Where stage 1 saves the unimodal model of `sensor` for the split and seed of `job`."
     return Path(out)/'sources'/f"{job.split}_seed{job.seed}_{sensor}.pt"
 
+def _train(job:Job, splits:Splits, cfg:TransferConfig, out):
+    if job.method == 'unimodal':
+        return train_source(splits, job.target, cfg=cfg, seed=job.seed, save_to=source_path(out, job, job.target))
+    if get_method(job.method).fusion: return train_late_fusion(splits, cfg=cfg, seed=job.seed)
+    return train_target(splits, job.target, source=source_path(out, job, job.source_modality),
+                        source_modality=job.source_modality, method=job.method, cfg=cfg, seed=job.seed)
+
 def run_job(job:Job|dict, # what to train
             cfg:TransferConfig|dict, # the shared budget
             out:str|Path, # experiment folder (sources are saved under out/sources)
@@ -118,17 +136,13 @@ def run_job(job:Job|dict, # what to train
     if isinstance(job, dict): job = Job(**job)
     if isinstance(cfg, dict): cfg = TransferConfig(**cfg)
     if threads: torch.set_num_threads(threads)
-    splits, t0 = _data(job.dataset, job.split), time.time()
-    if job.method == 'unimodal':
-        res = train_source(splits, job.target, cfg, job.seed, save_to=source_path(out, job, job.target))
-    elif job.method == 'late_fusion':
-        res = train_target(splits, None, None, None, 'late_fusion', cfg, job.seed)
-    else:
-        res = train_target(splits, job.target, source_path(out, job, job.source), job.source, job.method, cfg, job.seed)
-    valid_best = max(h['valid_f1_macro'] for h in res.history)
-    row = {**asdict(job), 'direction': f"{job.source}->{job.target}" if job.source else None, 'best_epoch': res.best_epoch,
-           'epochs': len(res.history), 'valid_best_f1': valid_best, 'seconds': round(time.time() - t0, 1),
-           **{f'test_best_{k}': v for k, v in res.test_best.items()}, **{f'test_last_{k}': v for k, v in res.test_last.items()}}
+    t0 = time.time()
+    res = _train(job, _data(job.dataset, job.split), cfg, out)
+    direction = f"{job.source_modality}->{job.target}" if job.source_modality else None
+    row = {**asdict(job), 'direction': direction, 'best_epoch': res.best_epoch, 'epochs': len(res.history),
+           'valid_best_f1': max(h['valid_f1_macro'] for h in res.history), 'seconds': round(time.time() - t0, 1),
+           **{f'test_best_{k}': v for k, v in res.test_best.items()},
+           **{f'test_last_{k}': v for k, v in res.test_last.items()}}
     return {'row': row, 'history': res.history}
 
 # %% ../nbs/07_experiment.ipynb #dea32756
@@ -140,9 +154,10 @@ def log_job(client, # an mlflow.MlflowClient
     "Log one finished job to MLflow: params, per-epoch metrics, test metrics at the best and the last epoch."
     from mlflow.entities import Metric, Param as MlParam
     row = result['row']
-    run = client.create_run(experiment_id, run_name=f"{row['method']}:{row['direction'] or row['target'] or 'fusion'}:{row['split']}:seed{row['seed']}",
+    name = run_name(row['method'], row['target'], row['source_modality'], row['split'], row['seed'])
+    run = client.create_run(experiment_id, run_name=name,
                             tags={'stage': 'source' if row['method'] == 'unimodal' else 'target'})
-    params = {**{k: row[k] for k in ('dataset', 'split', 'seed', 'method', 'target', 'source')}, **cfg.to_dict()}
+    params = {k: row[k] for k in ('dataset', 'split', 'seed', 'method', 'target', 'source_modality')} | cfg.to_dict()
     ts = int(time.time() * 1000)
     metrics = [Metric(k, float(v), ts, h['epoch']) for h in result['history'] for k, v in h.items()
                if k != 'epoch' and isinstance(v, (int, float))]
@@ -152,14 +167,16 @@ def log_job(client, # an mlflow.MlflowClient
     return run.info.run_id
 
 # %% ../nbs/07_experiment.ipynb #7a5819d6
+def _is_fusion(method:str)->bool: return method in METHODS and get_method(method).fusion
+
 def _direction_rows(df:pd.DataFrame)->pd.DataFrame:
     "Attach unimodal rows (of the target) and late fusion to every direction they belong to."
     dirs = df.dropna(subset=['direction'])[['split', 'direction', 'target']].drop_duplicates()
-    parts = [df.dropna(subset=['direction'])]
+    parts, fusion = [df.dropna(subset=['direction'])], df.method.map(_is_fusion)
     for _, d in dirs.iterrows():
-        uni = df[(df.method == 'unimodal') & (df.split == d.split) & (df.target == d.target)].assign(direction=d.direction)
-        fus = df[(df.method == 'late_fusion') & (df.split == d.split)].assign(direction=d.direction)
-        parts += [uni, fus]
+        uni = df[(df.method == 'unimodal') & (df.split == d.split) & (df.target == d.target)]
+        fus = df[fusion & (df.split == d.split)]
+        parts += [uni.assign(direction=d.direction), fus.assign(direction=d.direction)]
     return pd.concat(parts, ignore_index=True)
 
 def results_table(rows:list, # rows from `run_job`
@@ -173,12 +190,13 @@ def results_table(rows:list, # rows from `run_job`
     df['gain'] = [100 * (r[f1] - base.get((r.split, r.direction, r.seed), np.nan)) for _, r in df.iterrows()]
     g = df.groupby(['split', 'direction', 'method'], sort=False)
     out = pd.DataFrame({'F1': g[f1].mean() * 100, 'F1 std': g[f1].std(ddof=0) * 100, 'acc': g[acc].mean() * 100,
-                        'acc std': g[acc].std(ddof=0) * 100, 'gain': g['gain'].mean(), 'gain std': g['gain'].std(ddof=0),
-                        'seeds': g['seed'].nunique()}).reset_index()
+                        'acc std': g[acc].std(ddof=0) * 100, 'gain': g['gain'].mean(),
+                        'gain std': g['gain'].std(ddof=0), 'seeds': g['seed'].nunique()}).reset_index()
     order = {m: i for i, m in enumerate(METHODS)}
     return out.sort_values(['split', 'direction', 'method'], key=lambda s: s.map(order) if s.name == 'method' else s,
                            kind='stable').reset_index(drop=True)
 
+# %% ../nbs/07_experiment.ipynb #7e000020
 def format_table(table:pd.DataFrame, # from `results_table`
                  checkpoint:str='best', # which checkpoint the table is for, named in its title
                 )->str:
@@ -187,8 +205,9 @@ def format_table(table:pd.DataFrame, # from `results_table`
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for _, r in table.iterrows():
         gain = '—' if r.method == 'unimodal' else f"{r.gain:+.1f} ± {r['gain std']:.1f}"
-        method = r.method + (' (upper bound, both sensors)' if r.method == 'late_fusion' else '')
-        lines.append(f"| {r.split} | {r.direction} | {method} | {r.F1:.1f} ± {r['F1 std']:.1f} | {r.acc:.1f} ± {r['acc std']:.1f} | {gain} | {r.seeds} |")
+        method = r.method + (' (upper bound, both sensors)' if _is_fusion(r.method) else '')
+        f1, acc = f"{r.F1:.1f} ± {r['F1 std']:.1f}", f"{r.acc:.1f} ± {r['acc std']:.1f}"
+        lines.append(f"| {r.split} | {r.direction} | {method} | {f1} | {acc} | {gain} | {r.seeds} |")
     title = {'best': 'Test metrics at the best-validation epoch', 'last': 'Test metrics at the last epoch'}[checkpoint]
     return f"**{title}** (mean ± std over seeds)\n\n" + '\n'.join(lines)
 
@@ -224,7 +243,8 @@ class ExperimentResult:
     rows:list
     out:Path
     def table(self, checkpoint:str='best')->pd.DataFrame: return results_table(self.rows, checkpoint)
-    def markdown(self)->str: return format_table(self.table('best'), 'best') + '\n\n' + format_table(self.table('last'), 'last')
+    def markdown(self)->str:
+        return format_table(self.table('best'), 'best') + '\n\n' + format_table(self.table('last'), 'last')
 
 def _run_all(jobs, cfg, out, workers, desc, show):
     "Run jobs (in worker processes when workers > 1), yielding results as they finish."
@@ -233,21 +253,49 @@ def _run_all(jobs, cfg, out, workers, desc, show):
         for j in progress_bar(jobs, display=show): yield run_job(j, cfg, out)
         return
     import multiprocessing as mp
-    from d_cat import experiment  # workers import `run_job` from the installed module (also when called from a notebook)
+    from d_cat import experiment  # workers import `run_job` from the installed module (also from a notebook)
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
         # plain dicts travel between processes; classes defined in a notebook could not be unpickled there
         futs = [ex.submit(experiment.run_job, asdict(j), cfg.to_dict(), out, 1) for j in jobs]
         for f in progress_bar(as_completed(futs), total=len(futs), display=show): yield f.result()
 
+def _tracking(dataset:str, tracking_uri:str|None)->tuple:
+    "(client, experiment id) of the experiment's MLflow runs, or (None, None) if the store cannot be used."
+    try:
+        import mlflow
+        quiet_mlflow()
+        uri = tracking_uri or default_tracking_uri()
+        client = mlflow.MlflowClient(uri)
+        return client, mlflow_experiment(client, f'{dataset}-experiment', uri)
+    except Exception as e:
+        warnings.warn(f"MLflow logging disabled ({type(e).__name__}: {e}); the experiment goes on")
+        return None, None
+
+# %% ../nbs/07_experiment.ipynb #7e000003
+def _write(result:ExperimentResult, meta:dict):
+    "results.json, results.md and gains.png in the experiment folder."
+    out, name = result.out, meta['dataset']
+    (out/'results.json').write_text(json.dumps({'meta': meta, 'rows': result.rows}, indent=1))
+    title = f"# {name}: {', '.join(meta['splits'])}, seeds {meta['seeds']}, {meta['config']['epochs']} epochs"
+    (out/'results.md').write_text(f"{title}\n\n{result.markdown()}\n")
+    fig = plot_gains(result.table('best'), f"{name}: F1 gain over the unimodal target (best-validation checkpoint)")
+    fig.savefig(out/'gains.png', dpi=100)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+# %% ../nbs/07_experiment.ipynb #7e000012
+@legacy_args('splits', 'directions', 'methods', 'seeds', 'cfg', 'out', 'workers', 'tracking', 'tracking_uri', 'show',
+             mlflow='tracking')
 def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`
+                   *,
                    splits=('id', 'ood'), # 'id' and/or 'ood'
                    directions=None, # 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
-                   methods=METHODS, # which methods
+                   methods=METHODS, # which registered methods
                    seeds=(0, 1, 2), # training seeds (the data split stays fixed)
                    cfg:TransferConfig|None=None, # the shared budget
                    out:str|Path='results', # folder for results.json, results.md, figures and sources
                    workers:int=1, # worker processes (each with one torch thread)
-                   mlflow:bool=True, # log every job as an MLflow run
+                   tracking:bool=True, # log every job as an MLflow run
                    tracking_uri:str|None=None, # MLflow store (default: `default_tracking_uri()`)
                    show:bool=True, # progress bars and the printed table
                   )->ExperimentResult:
@@ -255,110 +303,26 @@ def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`
     cfg, out = cfg or TransferConfig(), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     modalities = load_dataset(dataset, splits[0]).info.names
-    stage1, stage2 = plan_jobs(dataset, splits, directions, methods, seeds, modalities)
-    client = exp_id = None
-    if mlflow:
-        try:
-            import mlflow as mlf
-            quiet_mlflow()
-            uri = tracking_uri or default_tracking_uri()
-            client = mlf.MlflowClient(uri)
-            exp = client.get_experiment_by_name(f'{dataset}-experiment')
-            exp_id = exp.experiment_id if exp else client.create_experiment(f'{dataset}-experiment')
-        except Exception as e:
-            warnings.warn(f"MLflow logging disabled ({type(e).__name__}: {e}); the experiment goes on"); client = None
+    stage1, stage2 = plan_jobs(dataset, splits=splits, directions=directions, methods=methods, seeds=seeds,
+                               modalities=modalities)
+    client, exp_id = _tracking(dataset, tracking_uri) if tracking else (None, None)
     rows, t0 = [], time.time()
     for jobs, desc in ((stage1, 'stage 1: unimodal models (sources)'), (stage2, 'stage 2: transfer methods')):
         for res in _run_all(jobs, cfg, out, workers, desc, show):
             rows.append(res['row'])
-            if client is not None:
-                try: log_job(client, exp_id, res, cfg)
-                except Exception as e:
-                    warnings.warn(f"MLflow logging disabled ({type(e).__name__}: {e}); the experiment goes on"); client = None
+            if client is None: continue
+            try: log_job(client, exp_id, res, cfg)
+            except Exception as e:
+                warnings.warn(f"MLflow logging disabled ({type(e).__name__}: {e}); the experiment goes on")
+                client = None
     result = ExperimentResult(rows, out)
-    meta = {'dataset': dataset, 'splits': list(splits), 'seeds': list(seeds), 'config': cfg.to_dict(), 'workers': workers,
-            'seconds': round(time.time() - t0, 1), 'torch': torch.__version__, 'machine': f"{os.cpu_count()} CPU cores"}
-    (out/'results.json').write_text(json.dumps({'meta': meta, 'rows': rows}, indent=1))
-    (out/'results.md').write_text(f"# {dataset}: {', '.join(splits)}, seeds {list(seeds)}, {cfg.epochs} epochs\n\n" + result.markdown() + '\n')
-    fig = plot_gains(result.table('best'), f"{dataset}: F1 gain over the unimodal target (best-validation checkpoint)")
-    fig.savefig(out/'gains.png', dpi=110); 
-    import matplotlib.pyplot as plt; plt.close(fig)
-    if show: print(format_table(result.table('best'), 'best'), f"\n\n{len(rows)} trainings in {meta['seconds']:.0f} s; written to {out}", sep='')
+    meta = {'dataset': dataset, 'splits': list(splits), 'seeds': list(seeds), 'config': cfg.to_dict(),
+            'workers': workers, 'seconds': round(time.time() - t0, 1), 'torch': torch.__version__,
+            'machine': f"{os.cpu_count()} CPU cores"}
+    _write(result, meta)
+    if show: print(format_table(result.table('best'), 'best'), f"\n\n{len(rows)} trainings in {meta['seconds']:.0f} s; "
+                   f"written to {out}", sep='')
     return result
 
-# %% ../nbs/07_experiment.ipynb #2da67240
-def _cli_errors(f):
-    "Run `f`; turn the errors a user can cause into one line on stderr and exit status 2."
-    import functools
-    @functools.wraps(f)
-    def _inner(*args, **kwargs):
-        try: return f(*args, **kwargs)
-        except (ValueError, FileNotFoundError, KeyError, TypeError) as e:
-            print(f"{Path(sys.argv[0]).name or 'd_cat'}: error: {e}", file=sys.stderr); sys.exit(2)
-    return _inner
-
-def _as_list(s, cast=str)->list: return [cast(x) for x in str(s).replace(',', ' ').split() if x]
-
-# %% ../nbs/07_experiment.ipynb #9e7dd903
-@call_parse
-@_cli_errors
-def dcat_train(
-    dataset:str='watch_imu', # offline dataset: watch_imu, basic_motions, av_digits or toy_sensors
-    stage:str='source', # 'source' (stage 1) or 'target' (stage 2)
-    modality:str='acc', # the sensor to train (the target in stage 2)
-    method:str='dcat', # stage 2: unimodal, dcat, dcat_nomask, dcat_nonorm, logit_kd, feature_kd or late_fusion
-    source:str=None, # stage 2: the source model, a file from stage 1 or an MLflow URI (runs:/<id>/model)
-    source_modality:str=None, # stage 2: the source sensor
-    split:str='id', # 'id' (split by recording) or 'ood' (held-out subjects; watch_imu only)
-    out:str='runs/dcat', # output folder: model, metrics.json, history.json
-    epochs:int=20, # training epochs
-    lr:float=3e-3, # learning rate
-    lam:float=1.0, # weight of the transfer term
-    batch_size:int=64, # batch size
-    d_model:int=32, # token width
-    seed:int=0, # seed
-    no_cache:store_true=False, # stage 2: run the frozen source every step instead of caching its scores
-    mlflow:store_true=False, # log to MLflow (MLFLOW_TRACKING_URI, default ./mlflow.db)
-    quiet:store_true=False, # no progress bars
-):
-    "Train one stage of D-CAT (or a comparison method) on an offline dataset and save the model."
-    if stage not in ('source', 'target'): raise ValueError(f"--stage must be 'source' or 'target', got {stage!r}")
-    splits = load_dataset(dataset, split)
-    cfg = TransferConfig(epochs=epochs, lr=lr, lam=lam, batch_size=batch_size, d_model=d_model, cache_source=not no_cache)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    if stage == 'source':
-        res = train_source(splits, modality, cfg, seed, mlflow=mlflow, save_to=out/'source.pt', quiet=quiet)
-    else:
-        if method not in ('unimodal', 'late_fusion') and (source is None or source_modality is None):
-            raise ValueError(f"--method {method} needs --source (a stage-1 file or MLflow URI) and --source-modality")
-        res = train_target(splits, modality, source, source_modality, method, cfg, seed, mlflow=mlflow, quiet=quiet)
-        if method != 'late_fusion':
-            export_model(res.model, out/'model', modality, splits.info, splits.normalizer, method=method, source_modality=source_modality)
-    (out/'metrics.json').write_text(json.dumps({**res.summary(), 'stage': stage, 'dataset': dataset, 'split': split, 'config': cfg.to_dict()}, indent=1))
-    (out/'history.json').write_text(json.dumps(res.history, indent=1))
-    print(f"{stage} {method if stage == 'target' else 'unimodal'} on {modality}: test macro-F1 {res.test_best['f1_macro']:.3f} "
-          f"(best-validation epoch {res.best_epoch}), {res.test_last['f1_macro']:.3f} (last epoch); saved to {out}")
-
-# %% ../nbs/07_experiment.ipynb #eb17c4cd
-@call_parse
-@_cli_errors
-def dcat_experiment(
-    dataset:str='watch_imu', # offline dataset: watch_imu, basic_motions, av_digits or toy_sensors
-    splits:str='id,ood', # comma-separated: id (split by recording), ood (held-out subjects; watch_imu only)
-    directions:str='both', # comma-separated source:target pairs, e.g. acc:gyro,gyro:acc
-    methods:str='all', # comma-separated methods, or 'all'
-    seeds:int=3, # number of training seeds (0..seeds-1)
-    epochs:int=15, # training epochs of every model
-    lam:float=1.0, # weight of every transfer term
-    d_model:int=32, # token width of every model
-    workers:int=2, # worker processes
-    out:str='results', # output folder
-    no_mlflow:store_true=False, # do not log to MLflow
-    quick:store_true=False, # a tiny smoke run (2 epochs, 1 seed, in-distribution only)
-):
-    "Compare D-CAT with every method over seeds, in- and out-of-distribution; write and print the results tables."
-    split_list = ['id'] if quick else _as_list(splits)
-    method_list = list(METHODS) if methods == 'all' else _as_list(methods)
-    cfg = TransferConfig(epochs=2 if quick else epochs, lam=lam, d_model=d_model)
-    run_experiment(dataset, tuple(split_list), directions, tuple(method_list), tuple(range(1 if quick else seeds)), cfg,
-                   out, workers, mlflow=not no_mlflow)
+# %% ../nbs/07_experiment.ipynb #7e000005
+__getattr__ = moved_names('d_cat.experiment', {'dcat_train': 'd_cat.cli', 'dcat_experiment': 'd_cat.cli'})
