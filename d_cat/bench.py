@@ -25,7 +25,9 @@ from fastcore.script import call_parse, store_true
 from .cross_attention_loss import cross_attention_loss, cross_attention_loss_naive
 from .learner import Learner, Callback, set_seed
 from .encoders import build_classifier
-from .transfer import freeze, DCATCB, CachedDCATCB, SourceScoreCache, SourceScoresDataset, TransferConfig
+from .methods import freeze, get_method
+from .pipeline import TransferConfig
+from .compat import legacy_args
 from .data.core import loader_throughput
 from .data.offline import watch_imu, basic_motions, av_digits
 
@@ -86,21 +88,35 @@ class StepTimerCB(Callback):
 # %% ../nbs/09_bench.ipynb #3759180d
 STEP_METHODS = ('unimodal', 'dcat_live', 'dcat_cached')
 
-def _transfer_cbs(method, source, source_input, cache):
-    if method == 'unimodal': return []
-    if method == 'dcat_live': return [DCATCB(source, source_input)]
-    if method == 'dcat_cached': return [CachedDCATCB(cache, source, source_input)]
-    raise ValueError(f"unknown method {method!r}; choose from {STEP_METHODS}")
+def _step_cbs(step:str, source, source_modality:str, train_ds, device)->tuple:
+    "(callbacks, training set) of a benchmarked step, built by the method registry as training builds them."
+    if step not in STEP_METHODS: raise ValueError(f"unknown method {step!r}; choose from {STEP_METHODS}")
+    name = 'unimodal' if step == 'unimodal' else 'dcat'
+    return get_method(name).callbacks(source, source_modality, TransferConfig(cache_source=step == 'dcat_cached'),
+                                      train_ds, device)
 
-def _fixed_batch(ds, batch_size:int, cache=None)->dict:
-    "The first `batch_size` samples of `ds` collated into one batch dict (carrying the cached source scores, given `cache`)."
-    ds = SourceScoresDataset(ds, cache) if cache is not None else ds
+def _fixed_batch(ds, batch_size:int)->dict:
+    "The first `batch_size` samples of `ds` collated into one batch dict (with their cached scores if `ds` has them)."
     return default_collate([ds[i] for i in range(min(batch_size, len(ds)))])
 
 # %% ../nbs/09_bench.ipynb #a4867417
+def _timed_rounds(learners:dict, timers:dict, batches:dict, rounds:int, steps:int)->tuple[dict, dict]:
+    "Wall and CPU seconds of every kept step, the methods taking turns in an order that rotates each round."
+    times, cpu_times = {m: [] for m in learners}, {m: [] for m in learners}
+    names = list(learners)
+    for r in range(rounds):
+        for m in names[r % len(names):] + names[:r % len(names)]:
+            learners[m].dls = ([batches[m]] * (steps + 1),)
+            learners[m].fit(1, valid=False)
+            times[m] += timers[m].times[1:]
+            cpu_times[m] += timers[m].cpu_times[1:]
+    return times, cpu_times
+
+# %% ../nbs/09_bench.ipynb #a4867418
+@legacy_args(source_input='source_modality')
 def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
                    target:str='gyro', # the sensor being trained
-                   source_input:str='acc', # the frozen source's sensor
+                   source_modality:str='acc', # the frozen source's sensor
                    device='cpu', # where to train
                    batch_size:int=64, # samples per step
                    d_model:int=32, # token width of both models (the `TransferConfig` default)
@@ -113,32 +129,25 @@ def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu
     "Median training-step time of a unimodal, a live-source D-CAT and a cached-source D-CAT step, in the `Learner`."
     splits = splits if splits is not None else watch_imu('id')
     device, info = torch.device(device), splits.info
-    for k in (target, source_input):
-        if k not in info.modalities: raise ValueError(f"step_benchmark: {k!r} is not a sensor of the data; choose from {info.names}")
+    for k in (target, source_modality):
+        if k not in info.modalities:
+            raise ValueError(f"step_benchmark: {k!r} is not a sensor of the data; choose from {info.names}")
     set_seed(seed)
     arch = dict(d_model=d_model, n_heads=n_heads)
     target0 = build_classifier(info.modalities[target], info.n_classes, **arch)
-    source = freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
-    cache = SourceScoreCache(source, splits.train, source_input)  # on the source's device
-    batches = {m: _fixed_batch(splits.train, batch_size, cache if m == 'dcat_cached' else None) for m in STEP_METHODS}
-    batch = batches['unimodal']
-    learners, timers = {}, {}
+    source = freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device)
+    learners, timers, batches = {}, {}, {}
     for m in STEP_METHODS:
-        timers[m] = StepTimerCB()
+        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
+        batches[m], timers[m] = _fixed_batch(ds, batch_size), StepTimerCB()
         learners[m] = Learner(copy.deepcopy(target0), ([batches[m]] * warmup,), inputs=target, metrics=('accuracy',),
-                              cbs=[timers[m], *_transfer_cbs(m, source, source_input, cache)], quiet=True, device=device)
+                              cbs=[timers[m], *cbs], quiet=True, device=device)
         if warmup: learners[m].fit(1, valid=False)
-    times, cpu_times = {m: [] for m in STEP_METHODS}, {m: [] for m in STEP_METHODS}
-    for r in range(rounds):
-        order = STEP_METHODS[r % 3:] + STEP_METHODS[:r % 3]
-        for m in order:
-            learners[m].dls = ([batches[m]] * (steps + 1),)
-            learners[m].fit(1, valid=False)
-            times[m] += timers[m].times[1:]; cpu_times[m] += timers[m].cpu_times[1:]
+    times, cpu_times = _timed_rounds(learners, timers, batches, rounds, steps)
     med = {m: statistics.median(t) for m, t in times.items()}
     cpu = {m: statistics.median(t) for m, t in cpu_times.items()}
-    return dict(device=str(device), batch_size=len(batch['label']), d_model=d_model, n_heads=n_heads,
-                target=target, source=source_input, data=info.name, rounds=rounds, steps=steps, warmup=warmup,
+    return dict(device=str(device), batch_size=len(batches['unimodal']['label']), d_model=d_model, n_heads=n_heads,
+                target=target, source=source_modality, data=info.name, rounds=rounds, steps=steps, warmup=warmup,
                 n_timed=len(times['unimodal']), autocast='bfloat16' if device.type == 'cuda' else None,
                 median_ms={m: 1e3 * t for m, t in med.items()}, median_cpu_ms={m: 1e3 * t for m, t in cpu.items()},
                 ratio_live=med['dcat_live'] / med['unimodal'], ratio_cached=med['dcat_cached'] / med['unimodal'],
@@ -163,9 +172,10 @@ def _cpu_peak_bytes(run)->int|None:
     return int(max(sum(s) for s in sizes)) if sizes else 0
 
 # %% ../nbs/09_bench.ipynb #65b1f1b8
+@legacy_args(source_input='source_modality')
 def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
                      target:str='gyro', # the sensor being trained
-                     source_input:str='acc', # the frozen source's sensor
+                     source_modality:str='acc', # the frozen source's sensor
                      device='cpu', # where to train
                      batch_size:int=64, # samples per step
                      d_model:int=32, # token width of both models
@@ -175,30 +185,29 @@ def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_i
                     )->dict: # peak bytes per method, ratios to unimodal, and how they were measured
     "Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time."
     splits = splits if splits is not None else watch_imu('id')
-    device, info = torch.device(device), splits.info
-    batch = _fixed_batch(splits.train, batch_size)
+    device, info, cuda = torch.device(device), splits.info, torch.device(device).type == 'cuda'
     arch = dict(d_model=d_model, n_heads=n_heads)
-    cuda = device.type == 'cuda'
     peaks, cache_bytes = {}, None
     for m in STEP_METHODS:
         gc.collect()
         if cuda: torch.cuda.empty_cache(); base = torch.cuda.memory_allocated(device)
         set_seed(seed)
         model = build_classifier(info.modalities[target], info.n_classes, **arch)
-        source = None if m == 'unimodal' else freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
-        cache = SourceScoreCache(source, splits.train, source_input) if m == 'dcat_cached' else None
+        source = (None if m == 'unimodal' else
+                  freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device))
+        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
+        cache = getattr(ds, 'cache', None)
         if cache is not None: cache_bytes = cache.scores.nbytes + cache.correct.nbytes
-        b = _fixed_batch(splits.train, batch_size, cache) if cache is not None else batch
-        learn = Learner(model, ([b] * steps,), inputs=target, metrics=('accuracy',), quiet=True, device=device,
-                        cbs=_transfer_cbs(m, source, source_input, cache))
+        learn = Learner(model, ([_fixed_batch(ds, batch_size)] * steps,), inputs=target, metrics=('accuracy',),
+                        quiet=True, device=device, cbs=cbs)
         run = lambda: learn.fit(1, valid=False)
         if cuda:
             torch.cuda.reset_peak_memory_stats(device)
             run(); peaks[m] = torch.cuda.max_memory_allocated(device) - base
         else: peaks[m] = _cpu_peak_bytes(run)
-        del learn, model, source, cache, run
+        del learn, model, source, cache, run, cbs, ds
     ok = all(p for p in peaks.values())
-    return dict(device=str(device), batch_size=len(batch['label']), d_model=d_model, steps=steps,
+    return dict(device=str(device), batch_size=min(batch_size, len(splits.train)), d_model=d_model, steps=steps,
                 method='torch.cuda.max_memory_allocated' if cuda else 'torch profiler memory timeline (CPU tensors)',
                 peak_bytes=peaks, cache_bytes=cache_bytes,
                 ratio_live=peaks['dcat_live'] / peaks['unimodal'] if ok else None,
@@ -367,7 +376,7 @@ def bench_markdown(res:dict, # from `run_bench`
         lines.append(f"| {d} | {l['vectorised_ms']:.3f} ms | {l['naive_ms']:.1f} ms | {l['batch_size']}, {l['n_heads']}, {l['n_tokens']}, {l['d_head']} |")
     s0 = res['step'][res['devices'][0]]
     lines += ['', f"Step times: the `Learner` of `d_cat.learner` with the real `DCATCB` / `CachedDCATCB` callbacks of "
-              f"`d_cat.transfer`, target `{s0['target']}` and source `{s0['source']}` of `{s0['data']}` (same architecture, "
+              f"`d_cat.methods`, target `{s0['target']}` and source `{s0['source']}` of `{s0['data']}` (same architecture, "
               f"untrained: the cost does not depend on the weights), one fixed batch, AdamW; {s0['warmup']} warm-up steps per method, "
               f"then {s0['rounds']} interleaved rounds of {s0['steps']} steps; median. Peak memory: one method at a time, "
               f"{res['memory'][res['devices'][0]]['steps']} steps; it counts weights, gradients, optimizer state, activations, "
