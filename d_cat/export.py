@@ -128,7 +128,7 @@ def export_model(result:TrainResult|nn.Module, # what `train_target` returned, o
     folder, m = Path(folder), unwrap(result.model if isinstance(result, TrainResult) else result)
     if isinstance(result, TrainResult):
         extra = {'best_epoch': result.best_epoch, 'test_best': result.test_best, 'test_last': result.test_last, **extra}
-    card = make_card(m, data, normalizer, modality, **extra)
+    card = make_card(m, data, normalizer=normalizer, modality=modality, **extra)
     atomic_save({'config': m.config, 'state_dict': {k: v.cpu() for k, v in m.state_dict().items()}}, folder/'model.pt')
     atomic_save(card, folder/'card.json', save=_write_json)
     deployed = DeployedModel(classifier_from_config(m.config), card).eval()
