@@ -13,7 +13,7 @@ import torch
 
 # %% ../nbs/10a_setup.ipynb #10a00006
 def tutorial_setup(dpi:int=80, # figure resolution: modest, so pages stay light
-                   threads:int|None=None, # torch threads; default: 1 under the tests and on machines with 2 cores or fewer
+                   threads:int|None=None, # torch threads; default: 1 under the tests and on 2 cores or fewer
                   )->tuple[bool, str]: # (IN_TEST: the tests' reduced mode, the device to train on)
     "The shared preamble of the tutorials: reduced mode under the tests, threads, figure resolution, device."
     in_test = bool(os.environ.get('IN_TEST'))

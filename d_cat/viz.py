@@ -186,7 +186,8 @@ def plot_curves(history, # list of per-epoch dicts, or a DataFrame with one row 
                )->Figure: # one axes for losses and one for metrics (when both exist)
     "Loss and metric curves from a training history."
     if isinstance(history, pd.DataFrame): df = history.copy()
-    elif isinstance(history, (list, tuple)) and all(isinstance(r, dict) for r in history): df = pd.DataFrame(list(history))
+    elif isinstance(history, (list, tuple)) and all(isinstance(r, dict) for r in history):
+        df = pd.DataFrame(list(history))
     else: raise TypeError(f"history must be a list of dicts or a DataFrame, got {type(history).__name__}")
     if df.empty: raise ValueError("history is empty: nothing to plot")
     xs = df[x] if x in df else pd.Series(np.arange(len(df)), name=x)
