@@ -44,6 +44,8 @@ class Method:
     knobs:tuple=() # `TransferConfig` fields holding the method's own hyper-parameters, e.g. ('lam', 'T')
     fusion:bool=False # the model reads every sensor (late fusion: the multimodal upper bound)
     doc:str='' # one line: what the target learns from the source
+    def __repr__(self):
+        return f"Method({self.name!r}, knobs={self.knobs}, needs_source={self.needs_source}, fusion={self.fusion})"
     def callbacks(self,
                   source:nn.Module|None, # the frozen source classifier (None for methods without one)
                   source_modality:str|None, # batch key of the source sensor
@@ -93,7 +95,7 @@ def get_method(name:str)->Method:
     return _REGISTRY[name]
 
 def _no_callbacks(source, source_modality, cfg, train_ds, device=None): return [], train_ds
-register_method('unimodal', _no_callbacks, needs_source=False, doc='nothing: the target trained alone (the baseline)');
+register_method('unimodal', _no_callbacks, needs_source=False, doc='nothing: the target trained alone (the baseline)')
 
 # %% ../nbs/06_methods.ipynb #9298d43e
 def _check_source(source, source_modality):
@@ -267,7 +269,7 @@ def _dcat(use_mask:bool, normalize:bool)->Callable:
 register_method('dcat', _dcat(True, True), knobs=('lam',),
                 doc='attention scores Ŝ, masked to samples the source gets right')
 register_method('dcat_nomask', _dcat(False, True), knobs=('lam',), doc='ablation: the D-CAT loss on every sample')
-register_method('dcat_nonorm', _dcat(True, False), knobs=('lam',), doc='ablation: raw KᵀV/N instead of normalised Ŝ');
+register_method('dcat_nonorm', _dcat(True, False), knobs=('lam',), doc='ablation: raw KᵀV/N instead of normalised Ŝ')
 
 # %% ../nbs/06_methods.ipynb #ed828067
 def logit_kd_loss(target_logits:Tensor, # (B, C)
@@ -298,7 +300,7 @@ class LogitKDCB(SourceCB):
 def _logit_kd(source, source_modality, cfg, train_ds, device=None):
     return [LogitKDCB(source, source_modality, cfg.lam, cfg.T)], train_ds
 register_method('logit_kd', _logit_kd, knobs=('lam', 'T'),
-                doc='logit distillation: KL between temperature-softened predictions');
+                doc='logit distillation: KL between temperature-softened predictions')
 
 # %% ../nbs/06_methods.ipynb #9c9b82ce
 class FeatureKDCB(SourceCB):
@@ -336,8 +338,8 @@ class FeatureKDCB(SourceCB):
 def _feature_kd(source, source_modality, cfg, train_ds, device=None):
     return [FeatureKDCB(source, source_modality, cfg.lam)], train_ds
 register_method('feature_kd', _feature_kd, knobs=('lam',),
-                doc='feature distillation: MSE between pooled features through a learned projection');
+                doc='feature distillation: MSE between pooled features through a learned projection')
 
 # %% ../nbs/06_methods.ipynb #0e6a0018
 register_method('late_fusion', _no_callbacks, needs_source=False, fusion=True,
-                doc='the upper bound: one model that sees both sensors at test time');
+                doc='the upper bound: one model that sees both sensors at test time')
