@@ -102,13 +102,19 @@ def proc():
     "nbdev's processing of nbs/ into _proc/, in this process (so the fix above applies), without installing Quarto."
     import nbdev.quarto as q
     q._ensure_quarto = lambda: None  # the site is built by Quarto in CI; here we only need the processed notebooks
-    # nbdev reprocesses a notebook when it changed; redo them all when this processing or the library's symbols
-    # (which names link where) changed too
+    # nbdev reprocesses a notebook whose file is newer than its processed copy, and `nbdev-clean` (run by `make test`
+    # just before) rewrites every notebook: keep the copies of notebooks whose content did not change. Redo them all
+    # when this processing or the library's symbols (which names link where) changed.
     import hashlib
-    stamp = hashlib.sha1(b''.join(p.read_bytes() for p in (Path(__file__), ROOT/'d_cat'/'_modidx.py') if p.exists())).hexdigest()
-    if PROC.exists() and not ((PROC/'.docs-stamp').exists() and (PROC/'.docs-stamp').read_text() == stamp): shutil.rmtree(PROC)
+    sha = lambda *ps: hashlib.sha1(b''.join(p.read_bytes() for p in ps if p.exists())).hexdigest()
+    stamp, state = sha(Path(__file__), ROOT/'d_cat'/'_modidx.py'), PROC/'.docs-state.json'
+    old = json.loads(state.read_text()) if state.exists() else {}
+    if PROC.exists() and old.get('stamp') != stamp: shutil.rmtree(PROC)
+    for rel, h in old.get('notebooks', {}).items():
+        if (PROC/rel).exists() and (NBS/rel).exists() and sha(NBS/rel) == h: os.utime(PROC/rel)
     with dataclass_fields_documented(): q.nbdev_proc_nbs.__wrapped__(n_workers=0)
-    (PROC/'.docs-stamp').write_text(stamp)
+    nbs = {p.relative_to(NBS).as_posix(): sha(p) for p in NBS.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts}
+    state.write_text(json.dumps({'stamp': stamp, 'notebooks': nbs}))
 
 def proc_dir(src, dst):
     "nbdev's processing of every page under `src` into `dst` (no cache), other files copied: for tests on a copy."
