@@ -408,6 +408,7 @@ def resolve(url, pg, pages, proc, site, base_url):
     elif not path: path = pg.src
     else: path = posixpath.normpath(posixpath.join(posixpath.dirname(pg.src), path))
     if path.startswith('..'): return Target(path, u.fragment, missing='outside the site')
+    if (proc/path).is_dir(): path += '/'
     if path in ('', '.') or path.endswith('/'): path = posixpath.join(path.rstrip('/').lstrip('.'), 'index.html').lstrip('/')
     by_src = {p.src: p for p in pages}
     by_out = {p.out: p for p in pages}
