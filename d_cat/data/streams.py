@@ -91,12 +91,12 @@ class StreamSummary:
     n_recordings:int # recordings made (an interval cut by a gap gives several)
     labelled_s:float # labelled time
     kept_s:float # labelled time in the recordings
-    uncovered_s:float # labelled time before the last sensor starts or after the first one stops
-    gap_s:float # labelled time inside a gap of some sensor
+    uncovered_s:float # labelled time at the start or end of an interval that some sensor misses (late start, early stop)
+    gap_s:float # labelled time in holes inside an interval, where some sensor paused (dropouts)
     too_short_s:float # labelled time in pieces shorter than the minimum length
     n_too_short:int # such pieces
     empty_intervals:list # interval rows that gave no recording at all
-    sensors:pd.DataFrame # one row per sensor: rows, native_hz, duplicates, out_of_order, nonfinite_dropped, gaps, ...
+    sensors:pd.DataFrame # one row per sensor: rows, native_hz, duplicates, out_of_order, nonfinite_dropped, gaps, uncovered_s, gap_s
     @property
     def dropped_s(self)->float: return self.labelled_s - self.kept_s
     def as_dict(self)->dict:
@@ -108,8 +108,8 @@ class StreamSummary:
         pct = 100 * self.kept_s / self.labelled_s if self.labelled_s else 0
         lines = [f"StreamSummary at {self.rate:g} Hz: {self.n_intervals} labelled intervals ({self.labelled_s:.1f} s) -> "
                  f"{self.n_recordings} recordings ({self.kept_s:.1f} s kept, {pct:.1f} %)",
-                 f"dropped {self.dropped_s:.1f} s: {self.uncovered_s:.1f} s not covered by every sensor, {self.gap_s:.1f} s in "
-                 f"gaps, {self.too_short_s:.1f} s in {self.n_too_short} pieces too short for a window"]
+                 f"dropped {self.dropped_s:.1f} s: {self.uncovered_s:.1f} s at interval edges a sensor missed (late start, early stop), "
+                 f"{self.gap_s:.1f} s in dropouts, {self.too_short_s:.1f} s in {self.n_too_short} pieces too short for a window"]
         if self.empty_intervals: lines.append(f"intervals that gave no recording (rows): {self.empty_intervals}")
         return '\n'.join(lines + [self.sensors.round(2).to_string()])
 
@@ -125,6 +125,15 @@ def _intersect(a:list, b:list)->list:
     return out
 
 def _length(iv:list)->float: return float(sum(b - a for a, b in iv))
+
+def _edges_and_holes(labelled:list, cover:list)->tuple:
+    "Labelled time lost at the edges of each interval (a late start, an early stop) and in holes inside it (dropouts)."
+    edge = hole = 0.0
+    for a, b in labelled:
+        got = _intersect([(a, b)], cover)
+        if not got: edge += b - a; continue
+        e = (got[0][0] - a) + (b - got[-1][1]); edge += e; hole += (b - a) - _length(got) - e
+    return edge, hole
 
 # %% ../../nbs/03c_data_streams.ipynb #c1fcd604
 def _sensor_table(name, src, time, chans, unit, drop_nonfinite):
@@ -250,15 +259,10 @@ def streams_to_recordings(
     if g is None: g = np.array([group_names.index(str(v)) for v in raw_groups], dtype=np.int64)
     # coverage in seconds, on the k / rate grid every sensor shares
     cover = {k: [(k0 / rate, (k0 + len(v) - 1) / rate) for k0, v in segs] for k, segs in sensors.items()}
-    span = {k: [(c[0][0], c[-1][1])] if c else [] for k, c in cover.items()}
-    common, span_all = None, None
-    for k in sensors:
-        common = cover[k] if common is None else _intersect(common, cover[k])
-        span_all = span[k] if span_all is None else _intersect(span_all, span[k])
+    common = cover[next(iter(cover))]
+    for k in sensors: common = _intersect(common, cover[k])
     labelled = sorted(zip(s, e))
-    for k in sensors:
-        stats[k]['uncovered_s'] = _length(labelled) - _length(_intersect(labelled, span[k]))
-        stats[k]['gap_s_labelled'] = _length(_intersect(labelled, span[k])) - _length(_intersect(labelled, cover[k]))
+    for k in sensors: stats[k]['uncovered_s'], stats[k]['gap_s'] = _edges_and_holes(labelled, cover[k])
     recs, ys, gs, src_rows, kept, short, n_short, empty = [], [], [], [], 0.0, 0.0, 0, []
     for i in range(len(s)):
         made = 0
@@ -271,11 +275,10 @@ def streams_to_recordings(
                 rec[k] = np.ascontiguousarray(v[k0 - j0:k1 - j0 + 1].T, dtype=np.float32)
             recs.append(rec); ys.append(y[i]); gs.append(g[i]); src_rows.append(rows[i]); kept += b - a; made += 1
         if not made: empty.append(rows[i].item() if hasattr(rows[i], 'item') else rows[i])
-    labelled_s, covered_all = _length(labelled), _length(_intersect(labelled, span_all))
-    table = pd.DataFrame(stats).T[['rows', 'native_hz', 'duplicates', 'out_of_order', 'no_time', 'nonfinite_dropped',
-                                   'gaps', 'uncovered_s', 'gap_s_labelled']]
-    summary = StreamSummary(rate, len(s), len(recs), labelled_s, kept, labelled_s - covered_all,
-                            covered_all - _length(_intersect(labelled, common)), short, n_short, empty, table)
+    counts = ['rows', 'duplicates', 'out_of_order', 'no_time', 'nonfinite_dropped', 'gaps']
+    table = pd.DataFrame(stats).T[counts[:1] + ['native_hz'] + counts[1:] + ['uncovered_s', 'gap_s']].astype({c: int for c in counts})
+    summary = StreamSummary(rate, len(s), len(recs), _length(labelled), kept, *_edges_and_holes(labelled, common),
+                            short, n_short, empty, table)
     if not recs:
         raise ValueError(f"streams_to_recordings: no labelled time is covered by every sensor for at least {min_s} s; do the "
                          f"sensors and the intervals share one clock and unit? (sensors cover "
