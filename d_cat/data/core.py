@@ -30,7 +30,14 @@ KINDS = {'imu': 2,            # (C, T) inertial / any multichannel time series
 # %% ../../nbs/03_data_core.ipynb #afd4aeb8
 @dataclass
 class ModalitySpec:
-    "What one sensor's samples look like: kind, per-sample shape (no batch dim), rate and channel names."
+    """What one sensor's samples look like: kind, per-sample shape (no batch dim), rate and channel names.
+
+    Args:
+        kind: one of `KINDS`: 'imu', 'audio', 'audio_features', 'image', 'video'
+        shape: shape of one sample, channels first, without the batch dimension
+        rate: samples (or frames) per second along the time axis; `make_splits` checks that windows agree
+        channels: optional channel names, e.g. ['ax', 'ay', 'az']
+    """
     kind:str # one of `KINDS`: 'imu', 'audio', 'audio_features', 'image', 'video'
     shape:tuple # shape of one sample, channels first, without the batch dimension
     rate:float|None=None # samples (or frames) per second along the time axis; `make_splits` checks that windows agree
@@ -64,7 +71,13 @@ class ModalitySpec:
 # %% ../../nbs/03_data_core.ipynb #f681dc7d
 @dataclass
 class DataInfo:
-    "A dataset's name, its modalities (name -> `ModalitySpec`) and class names."
+    """A dataset's name, its modalities (name -> `ModalitySpec`) and class names.
+
+    Args:
+        name: dataset name
+        modalities: modality name -> ModalitySpec
+        classes: class names; label i is classes[i]
+    """
     name:str # dataset name
     modalities:dict # modality name -> ModalitySpec
     classes:list # class names; label i is classes[i]
@@ -119,7 +132,15 @@ def _int_labels(labels, where:str)->np.ndarray:
 
 # %% ../../nbs/03_data_core.ipynb #3b8f65f4
 class PairedDataset(Dataset):
-    "Samples `{modality: float32 tensor, ..., 'label': int, 'group': int}` from in-memory tensors."
+    """Samples `{modality: float32 tensor, ..., 'label': int, 'group': int}` from in-memory tensors.
+
+    Args:
+        data: modality name -> tensor/array of shape (N, *spec.shape)
+        labels: (N,) integer labels in 0..n_classes-1
+        info: describes the modalities and classes
+        groups: (N,) subject/recording ids; defaults to the sample index
+        recordings: (N,) id of the recording each sample was cut from (kept as an attribute)
+    """
     def __init__(self,
                  data:dict, # modality name -> tensor/array of shape (N, *spec.shape)
                  labels, # (N,) integer labels in 0..n_classes-1
@@ -167,7 +188,16 @@ def sliding_windows(x, # (C, T) tensor or array; windows run along the last axis
                     size:int, # window length in samples
                     step:int, # hop between window starts in samples (size//2 -> 50 % overlap)
                    )->Tensor: # (n, C, size) with n = (T - size)//step + 1 (0 if T < size)
-    "Cut `x` into overlapping windows along its last axis (a strided view via `unfold`)."
+    """Cut `x` into overlapping windows along its last axis (a strided view via `unfold`).
+
+    Args:
+        x: (C, T) tensor or array; windows run along the last axis
+        size: window length in samples
+        step: hop between window starts in samples (size//2 -> 50 % overlap)
+
+    Returns:
+        (n, C, size) with n = (T - size)//step + 1 (0 if T < size)
+    """
     x = _as_tensor(x, 'sliding_windows')
     if int(size) != size or size <= 0: raise ValueError(f"sliding_windows: size should be a positive int, got {size}")
     if int(step) != step or step <= 0: raise ValueError(f"sliding_windows: step should be a positive int, got {step}")
@@ -182,7 +212,14 @@ def check_split(labels, # (R,) label of each recording: integers, or names
                 classes:Sequence|None=None, # every class name (integer label i is classes[i]); default: the labels present
                 where:str='check_split', # the caller's name, for messages
                ):
-    "Refuse a split that leaves a class without training recordings; warn for classes absent from valid or test."
+    """Refuse a split that leaves a class without training recordings; warn for classes absent from valid or test.
+
+    Args:
+        labels: (R,) label of each recording: integers, or names
+        split_idx: (train, valid, test) recording indices
+        classes: every class name (integer label i is classes[i]); default: the labels present
+        where: the caller's name, for messages
+    """
     labels = np.asarray(labels)
     ints = labels.dtype.kind in 'iu'
     every = list(range(len(classes))) if classes is not None and ints else list(classes if classes is not None else np.unique(labels).tolist())
@@ -210,7 +247,19 @@ def split_recordings(labels, # (R,) label of each recording (integers or names)
                      stratify:bool=True, # keep class proportions when every class has enough recordings
                      classes:Sequence|None=None, # every class name, for messages and to catch classes with no recording
                     )->tuple: # (train_idx, valid_idx, test_idx): sorted recording indices
-    "Split recordings (not windows) into train/valid/test, stratified by class where possible; warn where not."
+    """Split recordings (not windows) into train/valid/test, stratified by class where possible; warn where not.
+
+    Args:
+        labels: (R,) label of each recording (integers or names)
+        valid_frac: fraction of recordings for validation
+        test_frac: fraction of recordings for test
+        seed: seed of the shuffle
+        stratify: keep class proportions when every class has enough recordings
+        classes: every class name, for messages and to catch classes with no recording
+
+    Returns:
+        (train_idx, valid_idx, test_idx): sorted recording indices
+    """
     from sklearn.model_selection import train_test_split
     labels = np.asarray(labels); idx = np.arange(len(labels))
     if not (0 <= valid_frac < 1 and 0 <= test_frac < 1 and valid_frac + test_frac < 1):
@@ -244,12 +293,26 @@ def split_groups(groups, # (R,) subject id of each recording
                  seed:int=0, # seed that picks the held-out subjects
                  valid_groups:Sequence|None=None, # explicit validation subjects (overrides n_valid)
                  test_groups:Sequence|None=None, # explicit test subjects (overrides n_test)
-                 labels=None, # (R,) label per recording: held-out subjects are then drawn so that every class stays in
-                              # training and, where possible, appears in valid and test
+                 labels=None, # (R,) labels: then every class stays in training (and, where possible, in valid and test)
                  classes:Sequence|None=None, # every class name, for messages
                  tries:int=200, # draws of held-out subjects to try when `labels` is given
                 )->tuple: # (train_idx, valid_idx, test_idx): sorted recording indices
-    "Out-of-distribution split: whole subjects (groups) go to valid or test."
+    """Out-of-distribution split: whole subjects (groups) go to valid or test.
+
+    Args:
+        groups: (R,) subject id of each recording
+        n_valid: number of subjects held out for validation
+        n_test: number of subjects held out for test
+        seed: seed that picks the held-out subjects
+        valid_groups: explicit validation subjects (overrides n_valid)
+        test_groups: explicit test subjects (overrides n_test)
+        labels: (R,) labels: then every class stays in training (and, where possible, in valid and test)
+        classes: every class name, for messages
+        tries: draws of held-out subjects to try when `labels` is given
+
+    Returns:
+        (train_idx, valid_idx, test_idx): sorted recording indices
+    """
     groups = np.asarray(groups); uniq = np.unique(groups)
     rng = np.random.default_rng(seed)
     def draw(order):
@@ -290,7 +353,21 @@ def split_in_time(recordings:list, # R recordings, each a dict modality -> array
                   gap:float=1.0, # pause between consecutive segments, in windows
                   classes:Sequence|None=None, # class names for messages (default: `info.classes`)
                  )->tuple: # (recordings, labels, groups, split_idx) for `make_splits`: segments 3r, 3r+1, 3r+2 of recording r
-    "Cut every recording in time into a train, a valid and a test segment (in that order), with a gap between them."
+    """Cut every recording in time into a train, a valid and a test segment (in that order), with a gap between them.
+
+    Args:
+        recordings: R recordings, each a dict modality -> array (C, T_r)
+        labels: (R,) label per recording
+        groups: (R,) group (subject) per recording
+        info: the window size of each modality is the last axis of its shape
+        valid_frac: share of every recording's time for validation
+        test_frac: share of every recording's time for test
+        gap: pause between consecutive segments, in windows
+        classes: class names for messages (default: `info.classes`)
+
+    Returns:
+        (recordings, labels, groups, split_idx) for `make_splits`: segments 3r, 3r+1, 3r+2 of recording r
+    """
     if not (0 <= valid_frac < 1 and 0 <= test_frac < 1 and valid_frac + test_frac < 1):
         raise ValueError(f"split_in_time: need 0 <= valid_frac, test_frac and their sum < 1, got {valid_frac}, {test_frac}")
     if gap < 0: raise ValueError(f"split_in_time: gap should be >= 0 windows, got {gap}")
@@ -318,7 +395,13 @@ def split_in_time(recordings:list, # R recordings, each a dict modality -> array
 
 # %% ../../nbs/03_data_core.ipynb #4fd204d3
 class Normalizer:
-    "Per-modality, per-channel standardisation `(x - mean) / std`, fitted on training data only."
+    """Per-modality, per-channel standardisation `(x - mean) / std`, fitted on training data only.
+
+    Args:
+        stats: modality -> {'mean': [...], 'std': [...]}
+        axes: modality -> channel axis within one sample (default 0)
+        eps: floor for the standard deviation
+    """
     def __init__(self, stats:dict|None=None, # modality -> {'mean': [...], 'std': [...]}
                  axes:dict|None=None, # modality -> channel axis within one sample (default 0)
                  eps:float=1e-6): # floor for the standard deviation
@@ -326,7 +409,12 @@ class Normalizer:
     def fit(self, data:dict, # modality name -> tensor (N, *shape)
             info:DataInfo, # gives each modality's channel axis
            )->Normalizer:
-        "Compute per-channel mean and std of each modality in `data`."
+        """Compute per-channel mean and std of each modality in `data`.
+
+        Args:
+            data: modality name -> tensor (N, *shape)
+            info: gives each modality's channel axis
+        """
         for k, x in data.items():
             if k not in info.modalities: raise ValueError(f"Normalizer.fit: unknown modality {k!r}; info has {info.names}")
             x = _as_tensor(x, k).double()
@@ -339,7 +427,13 @@ class Normalizer:
                  x:Tensor, # (N, *shape) or one sample
                  batched:bool=True, # whether x has a leading batch dimension
                 )->Tensor:
-        "Standardise modality `k` of `x`."
+        """Standardise modality `k` of `x`.
+
+        Args:
+            k: modality name
+            x: (N, *shape) or one sample
+            batched: whether x has a leading batch dimension
+        """
         if k not in self.stats: raise KeyError(f"Normalizer: no statistics for modality {k!r}; fitted: {list(self.stats)}")
         ax = self.axes.get(k, 0) + int(batched)
         shp = [1] * x.ndim; shp[ax] = -1
@@ -383,7 +477,15 @@ class Splits:
     def check(self, need:Sequence=('train', 'valid', 'test'), # the splits that must hold samples
               warn:bool=True, # warn for classes absent from valid or test
              )->Splits: # self, for chaining
-        "Refuse empty splits and classes without training samples; warn for classes absent from valid or test."
+        """Refuse empty splits and classes without training samples; warn for classes absent from valid or test.
+
+        Args:
+            need: the splits that must hold samples
+            warn: warn for classes absent from valid or test
+
+        Returns:
+            self, for chaining
+        """
         why = {'train': 'there is nothing to learn from', 'valid': 'training picks its best epoch on it',
                'test': 'the final scores are measured on it'}
         for name in need:
@@ -459,7 +561,17 @@ def make_splits(recordings:list, # R recordings, each a dict modality -> array (
                 step:int|None=None, # hop between windows in samples (of the first modality); default: half the window
                 normalize:bool=True, # fit a `Normalizer` on the training windows and apply it to every split
                )->Splits:
-    "Window each split's recordings separately (after splitting), then normalise with training statistics."
+    """Window each split's recordings separately (after splitting), then normalise with training statistics.
+
+    Args:
+        recordings: R recordings, each a dict modality -> array (C, T_r), every sensor covering the same time
+        labels: (R,) integer label per recording (0..n_classes-1)
+        groups: (R,) subject id per recording (the sample's 'group')
+        split_idx: (train, valid, test) recording indices, e.g. from `split_recordings`
+        info: modalities' shapes give the window size (last axis), their rates the span
+        step: hop between windows in samples (of the first modality); default: half the window
+        normalize: fit a `Normalizer` on the training windows and apply it to every split
+    """
     sets = [set(np.asarray(s).tolist()) for s in split_idx]
     if sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2]:
         raise ValueError("make_splits: a recording is in two splits; split recordings before windowing")
@@ -496,7 +608,19 @@ def dataloaders(splits:Splits, # the three datasets
                 drop_last:bool=False, # drop the last incomplete training batch
                 **kwargs, # passed on to every `DataLoader` (e.g. pin_memory)
                )->tuple: # (train_dl, valid_dl, test_dl)
-    "Training loader with seeded shuffling; validation and test loaders in order."
+    """Training loader with seeded shuffling; validation and test loaders in order.
+
+    Args:
+        splits: the three datasets
+        batch_size: samples per batch
+        num_workers: worker processes per loader
+        seed: seeds the training shuffle (a dedicated torch.Generator)
+        drop_last: drop the last incomplete training batch
+        **kwargs: passed on to every `DataLoader` (e.g. pin_memory)
+
+    Returns:
+        (train_dl, valid_dl, test_dl)
+    """
     if batch_size < 1: raise ValueError(f"dataloaders: batch_size should be >= 1, got {batch_size}")
     g = torch.Generator().manual_seed(seed)
     mk = lambda ds, shuffle, dl: DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, drop_last=dl,
@@ -510,7 +634,18 @@ def loader_throughput(dataset:Dataset, # any map-style dataset of dict samples
                       n_batches:int=20, # batches to time (after one warm-up batch)
                       seed:int=0, # shuffle seed
                      )->float: # samples per second
-    "Samples per second delivered by a shuffled `DataLoader` over `dataset` (restarts epochs as needed)."
+    """Samples per second delivered by a shuffled `DataLoader` over `dataset` (restarts epochs as needed).
+
+    Args:
+        dataset: any map-style dataset of dict samples
+        batch_size: samples per batch
+        num_workers: DataLoader worker processes
+        n_batches: batches to time (after one warm-up batch)
+        seed: shuffle seed
+
+    Returns:
+        samples per second
+    """
     if n_batches < 1: raise ValueError(f"loader_throughput: n_batches should be >= 1, got {n_batches}")
     if len(dataset) == 0: raise ValueError("loader_throughput: the dataset is empty")
     dl = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=num_workers,

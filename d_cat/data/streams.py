@@ -26,10 +26,15 @@ from .core import DataInfo, ModalitySpec, Splits, make_splits, split_recordings,
 def read_table(src, # a pandas DataFrame, or the path of a CSV file
                what:str='table', # its name in messages, e.g. "sensor 'acc'"
               )->pd.DataFrame:
-    "A DataFrame from a DataFrame or a CSV path."
+    """A DataFrame from a DataFrame or a CSV path.
+
+    Args:
+        src: a pandas DataFrame, or the path of a CSV file
+        what: its name in messages, e.g. "sensor 'acc'"
+    """
     if isinstance(src, pd.DataFrame): return src
     if isinstance(src, (str, Path)):
-        if not Path(src).is_file(): raise FileNotFoundError(f"{what}: {src} is not a file (expected a CSV file or a DataFrame)")
+        if not Path(src).is_file(): raise FileNotFoundError(f"{what}: {src} is not a file (expected a CSV file)")
         return pd.read_csv(src)
     raise TypeError(f"{what}: expected a pandas DataFrame or the path of a CSV file, got {type(src).__name__}")
 
@@ -39,7 +44,16 @@ def to_seconds(col, # timestamps: numbers, datetimes, or date-time strings
                unit:str='s', # unit of numeric timestamps: 's', 'ms', 'us' or 'ns'
                what:str='time', # name for messages
               )->np.ndarray: # float64 seconds (date-times: since 1970-01-01 UTC); NaN where a time is missing
-    "Timestamps as float seconds."
+    """Timestamps as float seconds.
+
+    Args:
+        col: timestamps: numbers, datetimes, or date-time strings
+        unit: unit of numeric timestamps: 's', 'ms', 'us' or 'ns'
+        what: name for messages
+
+    Returns:
+        float64 seconds (date-times: since 1970-01-01 UTC); NaN where a time is missing
+    """
     if unit not in _UNITS: raise ValueError(f"{what}: unit should be one of {list(_UNITS)}, got {unit!r}")
     col = pd.Series(col)
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
@@ -49,7 +63,8 @@ def to_seconds(col, # timestamps: numbers, datetimes, or date-time strings
         except (ValueError, TypeError):
             try: col = pd.to_datetime(col, utc=True, format='mixed')   # slower: infers the format of every row
             except (ValueError, TypeError) as e:
-                raise ValueError(f"{what}: timestamps should be numbers or date-times; could not read {col.iloc[0]!r} ({e})") from None
+                raise ValueError(f"{what}: timestamps should be numbers or date-times; could not read "
+                                 f"{col.iloc[0]!r} ({e})") from None
     if col.dt.tz is not None: col = col.dt.tz_convert('UTC').dt.tz_localize(None)
     return (col - pd.Timestamp('1970-01-01')).dt.total_seconds().to_numpy(np.float64)
 
@@ -59,7 +74,17 @@ def resample_stream(t:np.ndarray, # (N,) timestamps in seconds, in any order, po
                     rate:float, # target rate (Hz)
                     max_gap_s:float|None=None, # longer pauses are gaps (default: 5 median sample intervals)
                    )->tuple: # (segments [(k0, (n, C) float64 array)] at times (k0 + i) / rate, counts dict)
-    "Sort, de-duplicate, cut at gaps and resample one sensor to `rate` on the absolute grid k / rate."
+    """Sort, de-duplicate, cut at gaps and resample one sensor to `rate` on the absolute grid k / rate.
+
+    Args:
+        t: (N,) timestamps in seconds, in any order, possibly repeated
+        x: (N, C) samples
+        rate: target rate (Hz)
+        max_gap_s: longer pauses are gaps (default: 5 median sample intervals)
+
+    Returns:
+        (segments [(k0, (n, C) float64 array)] at times (k0 + i) / rate, counts dict)
+    """
     t, x = np.asarray(t, np.float64), np.asarray(x, np.float64).reshape(len(t), -1)
     counts = {'rows': len(t), 'out_of_order': int((np.diff(t) < 0).sum())}
     order = np.argsort(t, kind='stable'); t, x = t[order], x[order]
@@ -69,14 +94,14 @@ def resample_stream(t:np.ndarray, # (N,) timestamps in seconds, in any order, po
     dt = float(np.median(np.diff(t))); native = 1 / dt
     max_gap_s = 5 * dt if max_gap_s is None else max_gap_s
     breaks = np.flatnonzero(np.diff(t) > max_gap_s) + 1
-    counts.update(native_hz=native, gaps=len(breaks), gap_s=float((np.diff(t)[breaks - 1]).sum()), start=t[0], end=t[-1])
+    counts.update(native_hz=native, gaps=len(breaks), start=t[0], end=t[-1])
     ratio = Fraction(rate / native).limit_denominator(64)    # up / down, a small rational close to rate / native
     mid = rate * ratio.denominator / ratio.numerator          # the intermediate rate, close to the sensor's own
     segments = []
     for ts, xs in zip(np.split(t, breaks), np.split(x, breaks)):
         k0, k1 = math.ceil(ts[0] * rate - 1e-9), math.floor(ts[-1] * rate + 1e-9)
         if len(ts) < 4 or k1 - k0 < 2: continue
-        grid = k0 / rate + np.arange(int((ts[-1] - k0 / rate) * mid + 1e-9) + 1) / mid    # uniform, starts on the k / rate grid
+        grid = k0 / rate + np.arange(int((ts[-1] - k0 / rate) * mid + 1e-9) + 1) / mid    # uniform, from k0 / rate
         u = CubicSpline(ts, xs, axis=0)(grid)
         y = resample_poly(u, ratio.numerator, ratio.denominator, axis=0, padtype='line') if ratio != 1 else u
         segments.append((k0, y[:k1 - k0 + 1]))                # y[i] lies at (k0 + i) / rate
@@ -85,18 +110,32 @@ def resample_stream(t:np.ndarray, # (N,) timestamps in seconds, in any order, po
 # %% ../../nbs/03c_data_streams.ipynb #d7850402
 @dataclass
 class StreamSummary:
-    "What `streams_to_recordings` kept and dropped: seconds of labelled time, and per sensor the rows it fixed or dropped."
+    """What `streams_to_recordings` kept and dropped: seconds of labelled time, and rows fixed or dropped per sensor.
+
+    Args:
+        rate: the common rate (Hz)
+        n_intervals: labelled intervals in the table
+        n_recordings: recordings made (an interval cut by a gap gives several)
+        labelled_s: labelled time
+        kept_s: labelled time in the recordings
+        uncovered_s: labelled time at an interval's start or end that some sensor misses (late start, early stop)
+        gap_s: labelled time in holes inside an interval, where some sensor paused (dropouts)
+        too_short_s: labelled time in pieces shorter than the minimum length
+        n_too_short: such pieces
+        empty_intervals: interval rows that gave no recording at all
+        sensors: per sensor: rows, native_hz, duplicates, out_of_order, no_time, nonfinite_dropped, gaps, ...
+    """
     rate:float # the common rate (Hz)
     n_intervals:int # labelled intervals in the table
     n_recordings:int # recordings made (an interval cut by a gap gives several)
     labelled_s:float # labelled time
     kept_s:float # labelled time in the recordings
-    uncovered_s:float # labelled time at the start or end of an interval that some sensor misses (late start, early stop)
+    uncovered_s:float # labelled time at an interval's start or end that some sensor misses (late start, early stop)
     gap_s:float # labelled time in holes inside an interval, where some sensor paused (dropouts)
     too_short_s:float # labelled time in pieces shorter than the minimum length
     n_too_short:int # such pieces
     empty_intervals:list # interval rows that gave no recording at all
-    sensors:pd.DataFrame # one row per sensor: rows, native_hz, duplicates, out_of_order, nonfinite_dropped, gaps, uncovered_s, gap_s
+    sensors:pd.DataFrame # per sensor: rows, native_hz, duplicates, out_of_order, no_time, nonfinite_dropped, gaps, ...
     @property
     def dropped_s(self)->float: return self.labelled_s - self.kept_s
     def as_dict(self)->dict:
@@ -106,10 +145,11 @@ class StreamSummary:
         return d | {'sensors': self.sensors.to_dict(orient='index')}
     def __repr__(self):
         pct = 100 * self.kept_s / self.labelled_s if self.labelled_s else 0
-        lines = [f"StreamSummary at {self.rate:g} Hz: {self.n_intervals} labelled intervals ({self.labelled_s:.1f} s) -> "
-                 f"{self.n_recordings} recordings ({self.kept_s:.1f} s kept, {pct:.1f} %)",
-                 f"dropped {self.dropped_s:.1f} s: {self.uncovered_s:.1f} s at interval edges a sensor missed (late start, early stop), "
-                 f"{self.gap_s:.1f} s in dropouts, {self.too_short_s:.1f} s in {self.n_too_short} pieces too short for a window"]
+        lines = [f"StreamSummary at {self.rate:g} Hz: {self.n_intervals} labelled intervals "
+                 f"({self.labelled_s:.1f} s) -> {self.n_recordings} recordings ({self.kept_s:.1f} s kept, {pct:.1f} %)",
+                 f"dropped {self.dropped_s:.1f} s: {self.uncovered_s:.1f} s at interval edges a sensor missed (late "
+                 f"start, early stop), {self.gap_s:.1f} s in dropouts, {self.too_short_s:.1f} s in {self.n_too_short} "
+                 "pieces too short for a window"]
         if self.empty_intervals: lines.append(f"intervals that gave no recording (rows): {self.empty_intervals}")
         return '\n'.join(lines + [self.sensors.round(2).to_string()])
 
@@ -139,17 +179,20 @@ def _edges_and_holes(labelled:list, cover:list)->tuple:
 def _sensor_table(name, src, time, chans, unit, drop_nonfinite):
     "One sensor's timestamps (seconds), samples (N, C), channel names and the rows it dropped."
     df = read_table(src, f"sensor {name!r}")
-    if time not in df.columns: raise ValueError(f"sensor {name!r}: no time column {time!r}; columns are {list(df.columns)}")
+    if time not in df.columns:
+        raise ValueError(f"sensor {name!r}: no time column {time!r}; columns are {list(df.columns)}")
     chans = list(chans) if chans is not None else [c for c in df.columns if c != time]
     missing = [c for c in chans if c not in df.columns]
-    if missing or not chans: raise ValueError(f"sensor {name!r}: channel columns {missing or chans} not found; columns are {list(df.columns)}")
+    if missing or not chans:
+        raise ValueError(f"sensor {name!r}: channel columns {missing or chans} not found; columns are {list(df.columns)}")
     bad_type = [f"{c!r} ({df[c].dtype})" for c in chans if not pd.api.types.is_numeric_dtype(df[c])]
     if bad_type: raise TypeError(f"sensor {name!r}: channel columns should hold numbers, got {', '.join(bad_type)}")
     t, x = to_seconds(df[time], unit, f"sensor {name!r}"), df[chans].to_numpy(np.float64)
     ok_t, ok_x = np.isfinite(t), np.isfinite(x).all(1)
     if not ok_x.all() and not drop_nonfinite:
         i = int(np.flatnonzero(~ok_x)[0]); c = chans[int(np.flatnonzero(~np.isfinite(x[i]))[0])]
-        raise ValueError(f"sensor {name!r}: row {df.index[i]!r} (time {df[time].iloc[i]}), column {c!r} is {x[i, chans.index(c)]} "
+        raise ValueError(f"sensor {name!r}: row {df.index[i]!r} (time {df[time].iloc[i]}), column {c!r} is "
+                         f"{x[i, chans.index(c)]} "
                          f"({int((~ok_x).sum())} rows hold NaN or inf); drop or fill them first, or pass "
                          "drop_nonfinite=True to drop them (the summary counts them)")
     keep = ok_t & ok_x
@@ -163,10 +206,12 @@ def _intervals_table(src, start, end, label, group, unit):
     s, e = to_seconds(df[start], unit, 'intervals'), to_seconds(df[end], unit, 'intervals')
     bad = np.flatnonzero(~(np.isfinite(s) & np.isfinite(e)) | df[label].isna().to_numpy() | ~(e > s))
     if len(bad): raise ValueError(f"intervals: row {df.index[bad[0]]!r} has start {df[start].iloc[bad[0]]}, end "
-                                  f"{df[end].iloc[bad[0]]}, label {df[label].iloc[bad[0]]!r}; every row needs a label and end > start")
+                                  f"{df[end].iloc[bad[0]]}, label {df[label].iloc[bad[0]]!r}; every row needs a label "
+                                  "and end > start")
     order = np.argsort(s, kind='stable')
     over = np.flatnonzero(s[order][1:] < e[order][:-1])
-    if len(over): raise ValueError(f"intervals: rows {df.index[order[over[0]]]!r} and {df.index[order[over[0] + 1]]!r} overlap; "
+    if len(over): raise ValueError(f"intervals: rows {df.index[order[over[0]]]!r} and {df.index[order[over[0] + 1]]!r} "
+                                   "overlap; "
                                    "one moment can carry one label only")
     groups = df[group].to_numpy() if group is not None and group in df.columns else None
     return s, e, df[label].to_numpy(), groups, df.index.to_numpy()
@@ -180,7 +225,7 @@ def _class_codes(values, classes):
     classes = [str(c) for c in classes]
     if np.asarray(values).dtype.kind in 'iu':
         out = [v for v in set(values.tolist()) if not 0 <= v < len(classes)]
-        if out: raise ValueError(f"intervals: integer labels {sorted(out)} are not indices of the {len(classes)} classes {classes}")
+        if out: raise ValueError(f"intervals: integer labels {sorted(out)} are not indices of the classes {classes}")
         return np.asarray(values, dtype=np.int64), classes
     unknown = sorted({str(v) for v in values.tolist()} - set(classes))
     if unknown: raise ValueError(f"intervals: labels {unknown} are not in classes {classes}")
@@ -189,7 +234,17 @@ def _class_codes(values, classes):
 # %% ../../nbs/03c_data_streams.ipynb #1636d7e7
 @dataclass
 class StreamRecordings:
-    "Recordings cut from timestamped streams: what `make_splits` takes, and what was dropped on the way."
+    """Recordings cut from timestamped streams: what `make_splits` takes, and what was dropped on the way.
+
+    Args:
+        recordings: one dict sensor -> float32 array (C, T) per recording, every sensor at `info`'s rate
+        labels: (R,) class index per recording
+        groups: (R,) group id per recording
+        info: one ModalitySpec per sensor: shape (C, window), rate, channel names
+        summary: what was kept and what was dropped
+        intervals: (R,) row of the interval table each recording comes from
+        group_names: name of group id i, when the table's groups were not integers
+    """
     recordings:list # one dict sensor -> float32 array (C, T) per recording, every sensor at `info`'s rate
     labels:np.ndarray # (R,) class index per recording
     groups:np.ndarray # (R,) group id per recording
@@ -203,13 +258,21 @@ class StreamRecordings:
     def _group_ids(self, gs):
         if gs is None or self.group_names is None: return gs
         return [self.group_names.index(g) if isinstance(g, str) else g for g in gs]
-    def splits(self, how:str='recordings', # 'recordings' (`split_recordings`), 'groups' (`split_groups`) or 'time' (`split_in_time`)
+    def splits(self, how:str='recordings', # 'recordings', 'groups' or 'time': `split_recordings`, `split_groups`, `split_in_time`
                seed:int=0, # seed of the split
                step:int|None=None, # hop between windows in samples; default half a window
                normalize:bool=True, # standardise with training statistics
-               **kwargs, # passed to the split function: valid_frac, test_frac, n_valid, n_test, test_groups (ids or names), gap
+               **kwargs, # to the split function: valid_frac, test_frac, n_valid, n_test, test_groups (ids or names), gap
               )->Splits:
-        "Split, window and normalise: a ready `Splits`."
+        """Split, window and normalise: a ready `Splits`.
+
+        Args:
+            how: 'recordings', 'groups' or 'time': `split_recordings`, `split_groups`, `split_in_time`
+            seed: seed of the split
+            step: hop between windows in samples; default half a window
+            normalize: standardise with training statistics
+            **kwargs: to the split function: valid_frac, test_frac, n_valid, n_test, test_groups (ids or names), gap
+        """
         recs, y, g = self.recordings, self.labels, self.groups
         if how == 'recordings': idx = split_recordings(y, seed=seed, classes=self.info.classes, **kwargs)
         elif how == 'groups':
@@ -234,17 +297,40 @@ def streams_to_recordings(
         label:str='label', # interval column: class name (or index into `classes`)
         group:str|None='group', # interval column: subject or session, if present; else each interval is its own group
         time_unit:str='s', # unit of numeric times: 's', 'ms', 'us' or 'ns' (date-times need none)
-        max_gap_s:float|None=None, # a longer pause between two samples of a sensor is a gap (default: 5 of its sample intervals)
+        max_gap_s:float|None=None, # a longer pause between two samples is a gap (default: 5 sample intervals)
         min_s:float|None=None, # shorter pieces of labelled time are dropped (default: `window_s`)
         drop_nonfinite:bool=False, # drop rows holding NaN or inf (counted) instead of refusing them
         kind:str='imu', # ModalitySpec kind of every sensor
         name:str='streams', # dataset name in the DataInfo
        )->StreamRecordings:
-    "Resample timestamped sensor tables to one rate and cut labelled intervals into paired recordings."
-    if not isinstance(streams, dict) or not streams: raise TypeError("streams_to_recordings: streams should be a non-empty dict sensor -> table")
-    if not (isinstance(rate, (int, float)) and rate > 0): raise ValueError(f"streams_to_recordings: rate should be > 0 Hz, got {rate!r}")
+    """Resample timestamped sensor tables to one rate and cut labelled intervals into paired recordings.
+
+    Args:
+        streams: sensor name -> DataFrame or CSV path: a time column plus one column per channel
+        intervals: DataFrame or CSV path: one labelled interval per row (start, end, label, optional group)
+        rate: the common rate (Hz) every sensor is resampled to
+        window_s: window length in seconds: the DataInfo's shapes are (C, round(window_s * rate))
+        classes: class names, label i is classes[i]; default: the sorted labels found
+        time: name of the time column of every sensor table
+        channels: sensor -> channel columns; default: every column but `time`
+        start: interval column: start time (same clock as the sensors)
+        end: interval column: end time
+        label: interval column: class name (or index into `classes`)
+        group: interval column: subject or session, if present; else each interval is its own group
+        time_unit: unit of numeric times: 's', 'ms', 'us' or 'ns' (date-times need none)
+        max_gap_s: a longer pause between two samples is a gap (default: 5 sample intervals)
+        min_s: shorter pieces of labelled time are dropped (default: `window_s`)
+        drop_nonfinite: drop rows holding NaN or inf (counted) instead of refusing them
+        kind: ModalitySpec kind of every sensor
+        name: dataset name in the DataInfo
+    """
+    if not isinstance(streams, dict) or not streams:
+        raise TypeError("streams_to_recordings: streams should be a non-empty dict sensor -> table")
+    if not (isinstance(rate, (int, float)) and rate > 0):
+        raise ValueError(f"streams_to_recordings: rate should be > 0 Hz, got {rate!r}")
     size = int(round(window_s * rate)); min_s = window_s if min_s is None else min_s
-    if size < 2: raise ValueError(f"streams_to_recordings: a window of {window_s} s at {rate} Hz is {size} samples; need at least 2")
+    if size < 2:
+        raise ValueError(f"streams_to_recordings: a window of {window_s} s at {rate} Hz is {size} samples; need 2 or more")
     sensors, stats, chans = {}, {}, {}
     for k, src in streams.items():
         t, x, chans[k], dropped = _sensor_table(k, src, time, (channels or {}).get(k), time_unit, drop_nonfinite)
@@ -276,13 +362,14 @@ def streams_to_recordings(
             recs.append(rec); ys.append(y[i]); gs.append(g[i]); src_rows.append(rows[i]); kept += b - a; made += 1
         if not made: empty.append(rows[i].item() if hasattr(rows[i], 'item') else rows[i])
     counts = ['rows', 'duplicates', 'out_of_order', 'no_time', 'nonfinite_dropped', 'gaps']
-    table = pd.DataFrame(stats).T[counts[:1] + ['native_hz'] + counts[1:] + ['uncovered_s', 'gap_s']].astype({c: int for c in counts})
+    table = pd.DataFrame(stats).T[counts[:1] + ['native_hz'] + counts[1:] + ['uncovered_s', 'gap_s']]
+    table = table.astype({c: int for c in counts})
     summary = StreamSummary(rate, len(s), len(recs), _length(labelled), kept, *_edges_and_holes(labelled, common),
                             short, n_short, empty, table)
     if not recs:
-        raise ValueError(f"streams_to_recordings: no labelled time is covered by every sensor for at least {min_s} s; do the "
-                         f"sensors and the intervals share one clock and unit? (sensors cover "
-                         f"{ {k: (round(c[0][0], 3), round(c[-1][1], 3)) if c else None for k, c in cover.items()} } s, "
+        spans = {k: (round(c[0][0], 3), round(c[-1][1], 3)) if c else None for k, c in cover.items()}
+        raise ValueError(f"streams_to_recordings: no labelled time is covered by every sensor for at least {min_s} s; "
+                         f"do the sensors and the intervals share one clock and unit? (sensors cover {spans} s, "
                          f"intervals {s.min():.3f}..{e.max():.3f} s)\n{summary!r}")
     info = DataInfo(name, {k: ModalitySpec(kind, (len(chans[k]), size), rate, chans[k]) for k in sensors}, classes)
     return StreamRecordings(recs, np.array(ys, dtype=np.int64), np.array(gs, dtype=np.int64), info, summary,
