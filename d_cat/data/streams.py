@@ -173,7 +173,7 @@ def _edges_and_holes(labelled:list, cover:list)->tuple:
         got = _intersect([(a, b)], cover)
         if not got: edge += b - a; continue
         e = (got[0][0] - a) + (b - got[-1][1]); edge += e; hole += (b - a) - _length(got) - e
-    return edge, hole
+    return max(edge, 0.0), max(hole, 0.0)   # no -0.0 from rounding
 
 # %% ../../nbs/03c_data_streams.ipynb #c1fcd604
 def _sensor_table(name, src, time, chans, unit, drop_nonfinite):
