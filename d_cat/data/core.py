@@ -279,6 +279,8 @@ def split_recordings(labels, # (R,) label of each recording (integers or names)
         rng = np.random.default_rng(rs)   # at random, but one recording of each class stays on the training side
         keep = [rng.choice(ix[yy == c]) for c in np.unique(yy)]
         out = rng.permutation(np.setdiff1d(ix, keep))[:n_out]
+        if len(out) < n_out: warnings.warn(f"split_recordings: the {part} split gets {len(out)} of the {n_out} recordings "
+                                           "asked for; the others are the last recording of their class for training")
         return np.setdiff1d(ix, out), out
     rest, test = _split(idx, test_frac, seed, 'test')
     train, valid = _split(rest, valid_frac / (1 - test_frac) if test_frac < 1 else 0, seed + 1, 'valid')
