@@ -34,7 +34,16 @@ def read_wav(path, # a WAV/FLAC/OGG file soundfile can read
              sample_rate:int, # target rate (resampled with torchaudio if the file's rate differs)
              n_samples:int|None=None, # crop or zero-pad to this many samples (None: keep the length)
             )->torch.Tensor: # (1, n_samples) float32, mono
-    "Read an audio file as a mono float32 tensor at `sample_rate`."
+    """Read an audio file as a mono float32 tensor at `sample_rate`.
+
+    Args:
+        path: a WAV/FLAC/OGG file soundfile can read
+        sample_rate: target rate (resampled with torchaudio if the file's rate differs)
+        n_samples: crop or zero-pad to this many samples (None: keep the length)
+
+    Returns:
+        (1, n_samples) float32, mono
+    """
     x, sr = sf.read(str(path), dtype='float32', always_2d=True)     # (T, channels)
     x = torch.from_numpy(x.mean(1))[None]
     if sr != sample_rate: x = AF.resample(x, sr, sample_rate)
@@ -46,7 +55,15 @@ def read_wav(path, # a WAV/FLAC/OGG file soundfile can read
 def read_frame(path, # a JPEG or PNG image
                size:int|tuple, # output (H, W) (an int gives a square)
               )->torch.Tensor: # (3, H, W) float32 in [0, 1]
-    "Decode an image to RGB float32 in [0, 1] and resize it."
+    """Decode an image to RGB float32 in [0, 1] and resize it.
+
+    Args:
+        path: a JPEG or PNG image
+        size: output (H, W) (an int gives a square)
+
+    Returns:
+        (3, H, W) float32 in [0, 1]
+    """
     img = decode_image(str(path), mode=ImageReadMode.RGB)
     size = (size, size) if isinstance(size, int) else tuple(size)
     return TF.resize(img, list(size), antialias=True).float().div_(255)
@@ -56,7 +73,16 @@ def read_sensor_csv(path, # a CSV file with a header row
                     columns:list, # columns to read, in order; they become the channels
                     length:int, # output length (linear interpolation)
                    )->torch.Tensor: # (len(columns), length) float32
-    "Read sensor columns from a CSV as (C, length), resampled linearly to a fixed length."
+    """Read sensor columns from a CSV as (C, length), resampled linearly to a fixed length.
+
+    Args:
+        path: a CSV file with a header row
+        columns: columns to read, in order; they become the channels
+        length: output length (linear interpolation)
+
+    Returns:
+        (len(columns), length) float32
+    """
     df = pd.read_csv(path)
     missing = [c for c in columns if c not in df.columns]
     if missing: raise ValueError(f"{path}: missing columns {missing}; has {list(df.columns)}")
@@ -124,7 +150,19 @@ root/
 
 # %% ../../nbs/03b_data_paper.ipynb #c9ed29f7
 class VGGSound(ClipDataset):
-    "VGGSound clips as {'audio': (1, T) waveform, 'image': (3, H, W) frame}; layout in `VGGSOUND_LAYOUT`."
+    """VGGSound clips as {'audio': (1, T) waveform, 'image': (3, H, W) frame}; layout in `VGGSOUND_LAYOUT`.
+
+    Args:
+        root: folder laid out as `VGGSOUND_LAYOUT`
+        split: 'train' or 'test' (4th CSV column)
+        sample_rate: audio rate after resampling
+        clip_seconds: audio length after crop / zero-pad
+        image_size: frames resized to image_size x image_size
+        frame: which frame: 'middle', 'first' or 'random'
+        classes: class names; default: sorted labels of the CSV
+        csv_name: the index file inside root
+        strict: raise on missing/undecodable clips instead of skipping them
+    """
     layout = VGGSOUND_LAYOUT
     def __init__(self, root, # folder laid out as `VGGSOUND_LAYOUT`
                  split:str='train', # 'train' or 'test' (4th CSV column)
@@ -175,7 +213,17 @@ def write_vggsound_fixture(root, # folder to create
                            frame_size:int=48, # frame side in pixels
                            seed:int=0,
                           )->Path:
-    "Write a small VGGSound-layout tree with real WAV and JPEG files (for tests and benchmarks)."
+    """Write a small VGGSound-layout tree with real WAV and JPEG files (for tests and benchmarks).
+
+    Args:
+        root: folder to create
+        n_per_class: clips per class and split
+        classes: labels (a comma inside one is quoted in the CSV)
+        sample_rate: rate of the written WAVs
+        seconds: clip length
+        n_frames: JPEG frames per clip
+        frame_size: frame side in pixels
+    """
     from PIL import Image
     root = Path(root); (root / 'audio').mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed); rows = []
@@ -207,7 +255,17 @@ file to the CSV above (keep the column names), and write train.txt/test.txt from
 
 # %% ../../nbs/03b_data_paper.ipynb #1a2ccf9d
 class UESTCMMEA(ClipDataset):
-    "UESTC-MMEA-CL clips as {'video': (T, 3, H, W), 'acc': (3, L), 'gyro': (3, L)}; layout in `UESTC_LAYOUT`."
+    """UESTC-MMEA-CL clips as {'video': (T, 3, H, W), 'acc': (3, L), 'gyro': (3, L)}; layout in `UESTC_LAYOUT`.
+
+    Args:
+        root: folder laid out as `UESTC_LAYOUT`
+        split: reads `{split}.txt`
+        n_frames: frames sampled uniformly over the clip
+        image_size: frames resized to image_size x image_size
+        sensor_length: sensor series resampled (linearly) to this many steps
+        n_classes: number of classes (labels must lie in 0..n_classes-1)
+        strict: raise on missing/undecodable clips instead of skipping them
+    """
     layout = UESTC_LAYOUT
     acc_cols, gyro_cols = ['acc_x', 'acc_y', 'acc_z'], ['gyro_x', 'gyro_y', 'gyro_z']
     def __init__(self, root, # folder laid out as `UESTC_LAYOUT`
@@ -276,7 +334,18 @@ and list recording ids with their labels (and subject, to get subject-level spli
 
 # %% ../../nbs/03b_data_paper.ipynb #62482fd1
 class DryadAudioIMU(ClipDataset):
-    "Per-recording audio (WAV) + IMU (CSV) as {'audio': (1, T), 'imu': (C, L)}; layout in `DRYAD_LAYOUT`."
+    """Per-recording audio (WAV) + IMU (CSV) as {'audio': (1, T), 'imu': (C, L)}; layout in `DRYAD_LAYOUT`.
+
+    Args:
+        root: folder laid out as `DRYAD_LAYOUT`
+        split: keep rows whose 'split' column equals this (None: all rows)
+        sample_rate: audio rate after resampling
+        audio_seconds: audio length after crop / zero-pad
+        imu_length: IMU series resampled (linearly) to this many steps
+        imu_columns: IMU channels to read; default: every column but time/timestamp
+        classes: class names; default: sorted labels in labels.csv
+        strict: raise on missing/undecodable recordings instead of skipping them
+    """
     layout = DRYAD_LAYOUT
     def __init__(self, root, # folder laid out as `DRYAD_LAYOUT`
                  split:str|None=None, # keep rows whose 'split' column equals this (None: all rows)
