@@ -22,17 +22,22 @@ def write_mp4(path, # the file to write
               color:tuple=(200, 30, 30), # RGB background
               tone_hz:float|None=440.0, # the audio track's tone (None: no audio track)
               sample_rate:int=16000, # audio rate
+              noise:int=0, # amplitude of per-frame random noise (0: flat colour; about 10 makes decoding realistic)
+              keyframe_s:float=2.0, # seconds between keyframes, as in typical web video (seeks land on them)
+              seed:int=0,
              )->Path:
-    "Encode a small H.264 + AAC mp4 with PyAV: a bright bar moving right over a flat colour, and a tone."
+    "Encode an H.264 + AAC mp4 with PyAV: a bright bar moving right over a flat colour (optionally noisy), and a tone."
     import av
-    path, (w, h) = Path(path), size
+    path, (w, h), rng = Path(path), size, np.random.default_rng(seed)
     with av.open(str(path), 'w') as c:
         v = c.add_stream('libx264', rate=fps, options={'preset': 'ultrafast'})
         v.width, v.height, v.pix_fmt = w, h, 'yuv420p'
+        v.codec_context.gop_size = max(1, int(round(keyframe_s * fps)))
         a = c.add_stream('aac', rate=sample_rate, layout='mono') if tone_hz else None
         n = int(round(seconds * fps))
         for i in range(n):
             img = np.empty((h, w, 3), np.uint8); img[:] = color
+            if noise: img = np.clip(img + rng.integers(-noise, noise + 1, img.shape), 0, 255).astype(np.uint8)
             x = int(i * (w - 4) / max(n - 1, 1)); img[:, x:x + 4] = 255
             for p in v.encode(av.VideoFrame.from_ndarray(img, format='rgb24')): c.mux(p)
         for p in v.encode(): c.mux(p)
@@ -53,6 +58,8 @@ def write_vggsound_fixture(root, # folder to create (the data_root)
                            seconds:float=1.0, # clip length
                            size:tuple=(64, 48), # frame (width, height)
                            sample_rate:int=16000, # audio rate of the mp4 tracks and WAVs
+                           fps:int=10, # video frame rate
+                           noise:int=0, # per-frame noise amplitude (see `write_mp4`)
                           )->Path:
     "A VGGSound release tree: vggsound.csv, H.264 + AAC mp4s, WAVs for every other clip; some names unpadded."
     root = Path(root); mp4, wav = root / 'original_data' / 'mp4', root / 'original_data' / 'wav'
@@ -63,7 +70,8 @@ def write_vggsound_fixture(root, # folder to create (the data_root)
             for i in range(n):
                 ytid, start = f"{split[:2]}{c}-{i:02d}_x{k:03d}", 10 * i + 30
                 name = f"{ytid}_{start:06d}" if k % 3 else f"{ytid}_{start}"          # every third unpadded
-                write_mp4(mp4 / f'{name}.mp4', seconds, 10, size, colors[c % 3], 220 * (c + 1), sample_rate)
+                write_mp4(mp4 / f'{name}.mp4', seconds, fps, size, colors[c % 3], 220 * (c + 1), sample_rate, noise,
+                          seed=k)
                 if k % 2:
                     t = np.arange(int(seconds * sample_rate)) / sample_rate
                     tone = 0.3 * np.sin(2 * np.pi * 220 * (c + 1) * t)
@@ -80,6 +88,7 @@ def write_uestc_fixture(root, # folder to create (the data_root)
                         frame_size:tuple=(40, 30), # (width, height)
                         list_names:str='{split}.txt', # or 'mydataset_{split}.txt'
                         prefix:str='/home/someone/data/UESTC-MMEA-CL/video', # the authors' path prefix in the lists
+                        noise:int=0, # random noise in the frames (real photos compress less than flat colour)
                         seed:int=0,
                        )->Path:
     "A UESTC-MMEA-CL release tree: frame folders, header-less raw-count IMU CSVs, split lists with foreign paths."
@@ -96,6 +105,7 @@ def write_uestc_fixture(root, # folder to create (the data_root)
                 for f in range(n_frames):
                     img = np.zeros((h, w, 3), np.uint8); img[..., c % 3] = 150 + 25 * (c // 3)
                     img[:, (f * 3) % w:(f * 3) % w + 3] = 255
+                    if noise: img = np.clip(img + rng.integers(-noise, noise + 1, img.shape), 0, 255).astype(np.uint8)
                     Image.fromarray(img).save(folder / f'img_{f + 1:05d}.jpg', quality=90)
                 T = int(rng.integers(80, 160)); t = np.arange(T) / 25
                 acc = np.zeros((T, 3)); acc[:, c % 3] = 1.0
