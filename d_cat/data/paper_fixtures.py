@@ -14,7 +14,7 @@ import soundfile as sf
 # %% auto #0
 __all__ = ['write_mp4', 'write_vggsound_fixture', 'write_uestc_fixture', 'write_dryad_fixture']
 
-# %% ../../nbs/03b_data_paper_fixtures.ipynb #31f9a245
+# %% ../../nbs/03b_data_paper_fixtures.ipynb #88762ed7
 def write_mp4(path, # the file to write
               seconds:float=1.0, # duration
               fps:int=10, # frames per second
@@ -51,7 +51,7 @@ def write_mp4(path, # the file to write
             for p in a.encode(): c.mux(p)
     return path
 
-# %% ../../nbs/03b_data_paper_fixtures.ipynb #6fbdbd4b
+# %% ../../nbs/03b_data_paper_fixtures.ipynb #22a61fe7
 def write_vggsound_fixture(root, # folder to create (the data_root)
                            n_per_class:int=10, # listed train clips per class (test: half as many)
                            classes=('dog barking', 'railroad car, train wagon', 'rain'), # labels (a comma is quoted)
@@ -80,7 +80,7 @@ def write_vggsound_fixture(root, # folder to create (the data_root)
     pd.DataFrame(rows).to_csv(root / 'vggsound.csv', header=False, index=False)
     return root
 
-# %% ../../nbs/03b_data_paper_fixtures.ipynb #138a65fa
+# %% ../../nbs/03b_data_paper_fixtures.ipynb #a879ff80
 def write_uestc_fixture(root, # folder to create (the data_root)
                         classes=('1_upstairs', '2_downstairs', '3_open_close_door', '4_watch_TV'), # our numbering
                         clips:dict={'train': 4, 'val': 2, 'test': 2}, # clips per class and split list
@@ -118,7 +118,7 @@ def write_uestc_fixture(root, # folder to create (the data_root)
         (root / list_names.format(split=split)).write_text('\n'.join(lines) + '\n')
     return root
 
-# %% ../../nbs/03b_data_paper_fixtures.ipynb #cd829402
+# %% ../../nbs/03b_data_paper_fixtures.ipynb #16133b5b
 def write_dryad_fixture(root, # folder to create (the data_root)
                         n_per_class:int=4, # recordings per class
                         classes=('drill', 'hammer', 'saw'), # labels
