@@ -183,14 +183,14 @@ class UESTCMMEA(ClipDataset):
             norm.stats['video'], norm.axes['video'] = {'mean': IMAGENET_MEAN, 'std': IMAGENET_STD}, 1
         return norm
 
-# %% ../../nbs/03b_data_paper.ipynb #8bc382a4
+# %% ../../nbs/03b_data_paper.ipynb #148e21a0
 VGGSOUND_LAYOUT = """\
 data_root/
   vggsound.csv                     # no header: youtube_id,start_seconds,label,split   (split = train|test)
   original_data/mp4/<youtube_id>_<start:06d>.mp4  # the clips; <youtube_id>_<start>.mp4 is found too  (or mp4_root=)
   original_data/wav/<youtube_id>_<start:06d>.wav  # their audio; optional: else the mp4's audio track  (or wav_root=)"""
 
-# %% ../../nbs/03b_data_paper.ipynb #ba10d469
+# %% ../../nbs/03b_data_paper.ipynb #d02e8254
 def _read_vggsound_csv(csv:Path)->pd.DataFrame:
     expected = "expected youtube_id,start_seconds,label,train|test"
     try: df = pd.read_csv(csv, header=None, names=['ytid', 'start', 'label', 'split'], dtype=str, keep_default_na=False)
@@ -204,7 +204,7 @@ def _read_vggsound_csv(csv:Path)->pd.DataFrame:
     df['start'] = df['start'].astype(float).astype(int)
     return df
 
-# %% ../../nbs/03b_data_paper.ipynb #1f82d132
+# %% ../../nbs/03b_data_paper.ipynb #93377d16
 class VGGSound(ClipDataset):
     "VGGSound as released: {'audio': (1, T), 'image': (3, S, S)} (or 'video': (n_frames, 3, S, S)) from mp4 + wav."
     layout = VGGSOUND_LAYOUT
@@ -285,7 +285,7 @@ class VGGSound(ClipDataset):
             norm.axes[self.visual] = 0 if self.visual == 'image' else 1
         return norm
 
-# %% ../../nbs/03b_data_paper.ipynb #2dbbfa0b
+# %% ../../nbs/03b_data_paper.ipynb #5237f08f
 DRYAD_LAYOUT = """\
 data_root/
   labels.csv                       # header: recording,label[,subject][,split]  (label: class name or int;
@@ -297,7 +297,7 @@ data_root/
 To convert a download: export each recording's audio to WAV and its IMU stream to CSV under these names (keep the
 timestamps as a 'time' column), and list the recordings with their labels (and subjects) in labels.csv."""
 
-# %% ../../nbs/03b_data_paper.ipynb #8e91d324
+# %% ../../nbs/03b_data_paper.ipynb #b631f4af
 _TIME_COLS = ('time', 'timestamp', 't')
 
 def _read_imu_table(path, columns:list|None=None)->tuple:
@@ -317,7 +317,7 @@ def _read_imu_table(path, columns:list|None=None)->tuple:
         rate = 1.0 / dt
     return torch.from_numpy(x.T.copy()), cols, rate
 
-# %% ../../nbs/03b_data_paper.ipynb #dc5b7cbc
+# %% ../../nbs/03b_data_paper.ipynb #6e461432
 class DryadAudioIMU(ClipDataset):
     "Audio + IMU recordings in aligned windows: {'audio': (1, window_s * sample_rate), 'imu': (C, window_s * imu_rate)}"
     layout, unit = DRYAD_LAYOUT, "recordings"
@@ -419,7 +419,7 @@ class DryadAudioIMU(ClipDataset):
         imu = torch.stack([fit_length(self._imu[c['rec']][:, c['imu'][0]:c['imu'][1]], self.n_imu) for c in self.clips])
         return Normalizer().fit({'imu': imu}, self.info)
 
-# %% ../../nbs/03b_data_paper.ipynb #e33547a1
+# %% ../../nbs/03b_data_paper.ipynb #533f9f40
 PAPER_DATASETS = {'vggsound': VGGSound, 'uestc': UESTCMMEA, 'dryad': DryadAudioIMU}
 
 RECOMMENDED = {
@@ -437,7 +437,7 @@ RECOMMENDED = {
                   train=dict(epochs=30, batch_size=64, lr=1e-3, d_model=64, num_workers=4)),
 }
 
-# %% ../../nbs/03b_data_paper.ipynb #349a48f6
+# %% ../../nbs/03b_data_paper.ipynb #61233ad8
 def paper_splits(name:str, # 'vggsound', 'uestc' or 'dryad'
                  data_root, # the dataset's folder (see the layouts above)
                  *,
