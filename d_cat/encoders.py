@@ -19,10 +19,10 @@ from .attention import TransformerBlock
 
 # %% auto #0
 __all__ = ['ENCODERS', 'BATCH_META_KEYS', 'CLASSIFIERS', 'sincos_positions', 'sincos_positions_2d', 'conv1d_stem', 'IMUEncoder',
-           'AudioEncoder', 'resnet18_stem', 'ImageEncoder', 'VideoEncoder', 'AttentionBackbone', 'ModalityClassifier',
-           'LateFusionClassifier', 'build_encoder', 'build_classifier', 'build_late_fusion', 'encoder_from_config',
-           'classifier_from_config', 'sensor_dropout', 'DropoutFusionClassifier', 'single_sensor_view',
-           'build_dropout_fusion', 'sensor_subsets', 'SensorSubset']
+           'AudioEncoder', 'imagenet_state', 'resnet18_stem', 'ImageEncoder', 'VideoEncoder', 'AttentionBackbone',
+           'ModalityClassifier', 'LateFusionClassifier', 'build_encoder', 'build_classifier', 'build_late_fusion',
+           'encoder_from_config', 'classifier_from_config', 'sensor_dropout', 'DropoutFusionClassifier',
+           'single_sensor_view', 'build_dropout_fusion', 'sensor_subsets', 'SensorSubset']
 
 # %% ../nbs/02_encoders.ipynb #2070d6d9
 def sincos_positions(n:int, # number of positions
@@ -153,6 +153,28 @@ class AudioEncoder(_Encoder):
 # %% ../nbs/02_encoders.ipynb #f92a1337
 _RESNET_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512}
 
+def imagenet_state(weights='DEFAULT', # a torchvision ResNet-18 weights name ('DEFAULT', 'IMAGENET1K_V1') or enum
+                  )->dict: # the ResNet-18 state_dict
+    "torchvision's ResNet-18 ImageNet weights: from the torch hub cache, else downloaded once; one clear error offline."
+    w = torchvision.models.ResNet18_Weights.verify(weights)
+    name = os.path.basename(w.url)
+    path = os.path.join(torch.hub.get_dir(), 'checkpoints', name)
+    if not os.path.isfile(path):
+        why = 'D_CAT_OFFLINE is set' if os.environ.get('D_CAT_OFFLINE') else None
+        if why is None:
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                prefix = name.rsplit('-', 1)[-1].split('.')[0]       # torchvision's file names end in a hash prefix
+                torch.hub.download_url_to_file(w.url, path, hash_prefix=prefix, progress=False)
+            except Exception as e: why = f"{type(e).__name__}: {e}"
+        if why is not None:
+            raise FileNotFoundError(
+                f"ImageNet weights {w} are not in the torch hub cache ({path}) and could not be downloaded "
+                f"from {w.url} ({why}). With internet (e.g. on Colab) they download once; offline, copy {name} "
+                f"into {os.path.dirname(path)} (or set TORCH_HOME to a cache that has it), pass "
+                "weights='/path/to/resnet18.pth', or train without pretrained weights")
+    return torch.load(path, map_location='cpu', weights_only=True)
+
 def resnet18_stem(in_channels:int=3, # image channels
                   stages:int=3, # residual stages to keep (1-4); output stride 2**(stages+1)
                   weights=None, # None, a torchvision weights name/enum ('DEFAULT'), or a path to a state_dict file
@@ -160,10 +182,11 @@ def resnet18_stem(in_channels:int=3, # image channels
     "A torchvision ResNet-18 cut after `stages` stages, optionally pretrained, for any channel count."
     if stages not in _RESNET_WIDTHS: raise ValueError(f"resnet18_stem: stages must be 1-4, got {stages}")
     is_path = isinstance(weights, (str, os.PathLike)) and (str(weights).endswith(('.pth', '.pt')) or os.sep in str(weights))
-    net = torchvision.models.resnet18(weights=None if is_path else weights)
+    net = torchvision.models.resnet18(weights=None)
     if is_path:
         if not os.path.exists(weights): raise FileNotFoundError(f"resnet18_stem: no weights file at {weights}")
         net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
+    elif weights is not None: net.load_state_dict(imagenet_state(weights))
     if in_channels != 3:
         old = net.conv1
         net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
@@ -183,10 +206,18 @@ class ImageEncoder(_Encoder):
                  resnet_stages:int=3, # ResNet-18 stages kept for stem='resnet18'
                  weights=None, # stem='resnet18' only: None, torchvision weights ('DEFAULT') or a state_dict path
                  pos_encoding:bool=True, # add 2-D sinusoidal position codes
+                 pretrained:bool=False, # stem='resnet18' only: start from torchvision's ImageNet weights
                 ):
         super().__init__()
         if stem not in ('conv', 'patch', 'resnet18'):
             raise ValueError(f"ImageEncoder: stem must be 'conv', 'patch' or 'resnet18', got {stem!r}")
+        if pretrained:
+            if stem != 'resnet18':
+                raise ValueError("ImageEncoder: pretrained=True starts a ResNet-18 from ImageNet weights: "
+                                 f"pass stem='resnet18' (got stem={stem!r})")
+            if weights is not None:
+                raise ValueError(f"ImageEncoder: pass pretrained=True or weights={weights!r}, not both")
+            weights = 'IMAGENET1K_V1'  # the config records the name: a rebuilt model does not fetch it again
         if weights is not None and stem != 'resnet18':
             raise ValueError(f"ImageEncoder: weights only apply to stem='resnet18', got stem={stem!r}")
         self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size,
@@ -224,9 +255,11 @@ class VideoEncoder(_Encoder):
                  weights=None, # pretrained ResNet-18 weights for stem='resnet18'
                  pool_space:bool=True, # True: one token per frame (N=T); False: all spatial tokens (N=T*h*w)
                  pos_encoding:bool=True, # add time codes
+                 pretrained:bool=False, # stem='resnet18' only: start the frame encoder from ImageNet weights
                 ):
         super().__init__()
-        self.frames = ImageEncoder(in_channels, d_model, stem, patch_size, resnet_stages, weights, pos_encoding)
+        self.frames = ImageEncoder(in_channels, d_model, stem, patch_size, resnet_stages, weights, pos_encoding,
+                                   pretrained)
         self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size, resnet_stages=resnet_stages,
                     weights=self.frames.config['weights'], pool_space=pool_space, pos_encoding=pos_encoding)
         self.in_channels, self.d_model, self.pool_space, self.pos_encoding = in_channels, d_model, pool_space, pos_encoding
