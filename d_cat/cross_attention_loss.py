@@ -6,30 +6,48 @@ Docs: https://d-cat-dev.github.io/d_cat/cross_attention_loss.html.md"""
 
 # %% ../nbs/00_cross_attention_loss.ipynb #e30a8a2d
 from __future__ import annotations
+from contextlib import nullcontext
 import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['cross_attention_loss_naive', 'attention_scores', 'scores_loss', 'cross_attention_loss']
+__all__ = ['LAYOUTS', 'DEFAULT_LAYOUT', 'FORMS', 'cross_attention_loss_naive', 'attention_scores', 'scores_loss',
+           'gram_distances', 'form_costs', 'pick_form', 'cross_attention_loss']
+
+# %% ../nbs/00_cross_attention_loss.ipynb #9b9dca07
+LAYOUTS = ('per_head', 'full')  # one d_head x d_head score matrix per head, or one d x d matrix over the merged heads
+DEFAULT_LAYOUT = 'per_head'  # the default of every function here; the study in "Does D-CAT work?" chooses it
+
+def _check_choice(value, choices:tuple, name:str):
+    "Raise a ValueError that names `name` and its choices unless `value` is one of `choices`."
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
 # %% ../nbs/00_cross_attention_loss.ipynb #6b566df4
 def cross_attention_loss_naive(a_kqv, # (k, q, v) of modality a, each (B, N_a, d) or (B, H, N_a, d_head)
                                b_kqv, # (k, q, v) of modality b, same B, H and d as a
                                mask=None, # bool (B,): samples to use; None uses every sample
                                eps:float=1e-6, # floor for the Frobenius norm
+                               normalize:bool=True, # compare unit-norm scores (D-CAT); False compares raw K^T V / N
+                               layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one over all heads
                               )->Tensor: # scalar loss
-    "Reference implementation of `cross_attention_loss`: explicit loops over samples and heads."
+    "Reference implementation of `cross_attention_loss`: explicit loops over samples and score matrices."
+    _check_choice(layout, LAYOUTS, 'layout')
     (k_a, _, v_a), (k_b, _, v_b) = a_kqv, b_kqv
-    if k_a.dim() == 3: k_a, v_a, k_b, v_b = (t.unsqueeze(1) for t in (k_a, v_a, k_b, v_b))  # one head
+    if layout == 'full' and k_a.dim() == 4:  # heads side by side again: (B, N, H * d_head)
+        k_a, v_a, k_b, v_b = (t.transpose(1, 2).flatten(2) for t in (k_a, v_a, k_b, v_b))
+    if k_a.dim() == 3: k_a, v_a, k_b, v_b = (t.unsqueeze(1) for t in (k_a, v_a, k_b, v_b))  # one matrix
+    dtype = torch.float64 if k_a.dtype == torch.float64 else torch.float32  # at least float32
     B, H = k_a.shape[:2]
     losses = []
     for i in range(B):
         per_head = []
         for h in range(H):
-            s_a = k_a[i, h].float().T @ v_a[i, h].float() / k_a.shape[2]
-            s_b = k_b[i, h].float().T @ v_b[i, h].float() / k_b.shape[2]
-            s_a = s_a / max(torch.linalg.norm(s_a), eps)
-            s_b = s_b / max(torch.linalg.norm(s_b), eps)
+            s_a = k_a[i, h].to(dtype).T @ v_a[i, h].to(dtype) / k_a.shape[2]
+            s_b = k_b[i, h].to(dtype).T @ v_b[i, h].to(dtype) / k_b.shape[2]
+            if normalize:
+                s_a = s_a / max(torch.linalg.norm(s_a), eps)
+                s_b = s_b / max(torch.linalg.norm(s_b), eps)
             per_head.append(torch.linalg.norm(s_a - s_b))
         losses.append(torch.stack(per_head).mean())
     losses = torch.stack(losses)
@@ -59,11 +77,13 @@ def _check_kqv(kqv, name:str):
 def _check_pair(k_a:Tensor, k_b:Tensor):
     "Check that two modalities' keys can be compared: same rank, batch size, heads and width."
     if k_a.dim() != k_b.dim():
-        raise ValueError(f"`a_kqv` and `b_kqv` must have the same layout, got k of shape {_shape(k_a)} and {_shape(k_b)}")
+        raise ValueError(f"`a_kqv` and `b_kqv` must have the same layout, "
+                         f"got k of shape {_shape(k_a)} and {_shape(k_b)}")
     if k_a.shape[0] != k_b.shape[0]:
         raise ValueError(f"`a_kqv` and `b_kqv` must have the same batch size, got {k_a.shape[0]} and {k_b.shape[0]}")
     if k_a.dim() == 4 and k_a.shape[1] != k_b.shape[1]:
-        raise ValueError(f"`a_kqv` and `b_kqv` must have the same number of heads, got {k_a.shape[1]} and {k_b.shape[1]}")
+        raise ValueError(f"`a_kqv` and `b_kqv` must have the same number of heads, "
+                         f"got {k_a.shape[1]} and {k_b.shape[1]}")
     if k_a.shape[-1] != k_b.shape[-1]:
         raise ValueError(f"`a_kqv` and `b_kqv` must have the same width d, got {k_a.shape[-1]} and {k_b.shape[-1]}; "
                          f"project one of them with a torch.nn.Linear({k_b.shape[-1]}, {k_a.shape[-1]}) first")
@@ -80,19 +100,50 @@ def _check_mask(mask, batch_size:int, device)->Tensor|None:
         raise ValueError(f"`mask` must have shape ({batch_size},), got {tuple(mask.shape)}")
     return mask.to(device)
 
+# %% ../nbs/00_cross_attention_loss.ipynb #384332bb
+def _dtype(*ts:Tensor)->torch.dtype:
+    "The precision the loss computes in: float64 if any of `ts` is float64, else float32."
+    return torch.float64 if any(t.dtype == torch.float64 for t in ts) else torch.float32
+
+def _no_autocast(t:Tensor):
+    "A context that switches autocast off on `t`'s device, so products of float32 tensors stay float32."
+    available = getattr(torch.amp, 'is_autocast_available', lambda kind: kind in ('cpu', 'cuda'))
+    return torch.autocast(t.device.type, enabled=False) if available(t.device.type) else nullcontext()
+
+def _merge_heads(t:Tensor)->Tensor:
+    "(B, H, N, d_head) -> (B, N, H * d_head), the heads side by side as `d_cat.attention.merge_heads`; (B, N, d) as is."
+    return t.transpose(1, 2).flatten(2) if t.dim() == 4 else t
+
 # %% ../nbs/00_cross_attention_loss.ipynb #1105cd66
 def attention_scores(k:Tensor, # keys, (B, N, d) or (B, H, N, d_head)
                      v:Tensor, # values, same shape as `k`
                      eps:float=1e-6, # floor for the Frobenius norm, so all-zero inputs stay finite
                      normalize:bool=True, # divide by the Frobenius norm (False gives the raw K^T V / N)
-                    )->Tensor: # float32 scores, (B, d, d) or (B, H, d_head, d_head)
+                     layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one d x d over all heads
+                    )->Tensor: # float32 (float64 for float64 inputs), (B, d, d) or per head (B, H, d_head, d_head)
     "D-CAT's attention scores: K^T V / N per sample (and head), scaled to unit Frobenius norm."
     k, _, v = _check_kqv((k, k, v), 'k, v')
-    s = torch.einsum('...nd,...ne->...de', k.float(), v.float()) / k.shape[-2]
-    if not normalize: return s
-    return s / torch.linalg.matrix_norm(s, keepdim=True).clamp_min(eps)
+    _check_choice(layout, LAYOUTS, 'layout')
+    if layout == 'full': k, v = _merge_heads(k), _merge_heads(v)
+    dtype = _dtype(k, v)
+    with _no_autocast(k):
+        s = torch.einsum('...nd,...ne->...de', k.to(dtype), v.to(dtype)) / k.shape[-2]
+        if not normalize: return s
+        return s / torch.linalg.matrix_norm(s, keepdim=True).clamp_min(eps)
 
 # %% ../nbs/00_cross_attention_loss.ipynb #79a582dc
+def _sqrt0(sq:Tensor)->Tensor:
+    "sqrt of a sum of squares whose gradient at exactly 0 is 0, not NaN (identical or all-zero inputs)."
+    return torch.where(sq > 0, sq.clamp_min(torch.finfo(sq.dtype).tiny).sqrt(), torch.zeros_like(sq))
+
+def _masked_mean(dist:Tensor, mask:Tensor|None)->Tensor:
+    "Mean of (B,) or (B, H) distances over heads, then over the samples where `mask` is True (0 when none is)."
+    per_sample = dist.mean(-1) if dist.dim() == 2 else dist
+    mask = _check_mask(mask, dist.shape[0], dist.device)
+    if mask is None: return per_sample.mean()
+    m = mask.to(per_sample.dtype)
+    return (per_sample * m).sum() / m.sum().clamp_min(1.)
+
 def scores_loss(s_a:Tensor, # scores of modality a, (B, d, d) or (B, H, d, d), e.g. from `attention_scores`
                 s_b:Tensor, # scores of modality b, same shape
                 mask:Tensor|None=None, # bool (B,): samples to use; None uses every sample
@@ -101,15 +152,57 @@ def scores_loss(s_a:Tensor, # scores of modality a, (B, d, d) or (B, H, d, d), e
     if not isinstance(s_a, Tensor) or not isinstance(s_b, Tensor) or s_a.dim() not in (3, 4) or s_a.shape != s_b.shape:
         raise ValueError(f"`s_a` and `s_b` must be tensors of the same shape (B, d, d) or (B, H, d, d), "
                          f"got {_shape(s_a)} and {_shape(s_b)}")
-    diff = (s_a.float() - s_b.float()).flatten(-2)
-    # sqrt of a sum of squares whose gradient at exactly 0 is 0, not NaN (identical or all-zero inputs)
-    sq = diff.pow(2).sum(-1)
-    dist = torch.where(sq > 0, sq.clamp_min(torch.finfo(sq.dtype).tiny).sqrt(), torch.zeros_like(sq))
-    per_sample = dist.mean(-1) if dist.dim() == 2 else dist
-    mask = _check_mask(mask, s_a.shape[0], s_a.device)
-    if mask is None: return per_sample.mean()
-    m = mask.to(per_sample.dtype)
-    return (per_sample * m).sum() / m.sum().clamp_min(1.)
+    dtype = _dtype(s_a, s_b)
+    diff = (s_a.to(dtype) - s_b.to(dtype)).flatten(-2)
+    return _masked_mean(_sqrt0(diff.pow(2).sum(-1)), mask)
+
+# %% ../nbs/00_cross_attention_loss.ipynb #b70a44b9
+def gram_distances(k_a:Tensor, # keys of modality a, (B, N_a, d) or (B, H, N_a, d_head)
+                   v_a:Tensor, # values of modality a, same shape as `k_a`
+                   k_b:Tensor, # keys of modality b: same B, H and width; N_b may differ from N_a
+                   v_b:Tensor, # values of modality b, same shape as `k_b`
+                   normalize:bool=True, # distance of unit-norm scores (D-CAT); False: of the raw K^T V / N
+                   eps:float=1e-6, # floor for the Frobenius norm
+                   layout:str=DEFAULT_LAYOUT, # 'per_head': a distance per head; 'full': one over all heads
+                  )->Tensor: # float32 (float64 for float64 inputs) distances, (B,) or per head (B, H)
+    "Per-sample (and head) ||Ŝ_a - Ŝ_b||_F through N x N Gram matrices, without forming the scores."
+    k_a, _, v_a = _check_kqv((k_a, k_a, v_a), 'k_a, v_a')
+    k_b, _, v_b = _check_kqv((k_b, k_b, v_b), 'k_b, v_b')
+    _check_pair(k_a, k_b)
+    _check_choice(layout, LAYOUTS, 'layout')
+    if layout == 'full': k_a, v_a, k_b, v_b = (_merge_heads(t) for t in (k_a, v_a, k_b, v_b))
+    dtype = _dtype(k_a, v_a, k_b, v_b)
+    with _no_autocast(k_a):
+        k_a, v_a, k_b, v_b = (t.to(dtype) for t in (k_a, v_a, k_b, v_b))
+        def inner(k1, v1, k2, v2): return ((k1 @ k2.mT) * (v1 @ v2.mT)).sum((-2, -1))  # N1 N2 <S1, S2>_F
+        n_a, n_b = k_a.shape[-2], k_b.shape[-2]
+        aa, bb = inner(k_a, v_a, k_a, v_a) / n_a**2, inner(k_b, v_b, k_b, v_b) / n_b**2  # ||S_a||^2, ||S_b||^2
+        ab = inner(k_a, v_a, k_b, v_b) / (n_a * n_b)  # <S_a, S_b>
+        if normalize:  # ||S_a / n_a - S_b / n_b||^2 with n = max(||S||, eps)
+            norm_a, norm_b = aa.clamp_min(eps**2), bb.clamp_min(eps**2)  # squared
+            aa, bb, ab = aa / norm_a, bb / norm_b, ab / (norm_a * norm_b).sqrt()
+        return _sqrt0((aa + bb - 2 * ab).clamp_min(0))
+
+# %% ../nbs/00_cross_attention_loss.ipynb #aa09a26c
+FORMS = ('auto', 'scores', 'gram')  # the cheaper of the two, d x d scores, or N x N Gram matrices
+
+def form_costs(n_a:int, # tokens of modality a
+               n_b:int, # tokens of modality b
+               width:int, # width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
+               n_matrices:int=1, # score matrices per sample: H per head, 1 over the full width
+              )->dict: # {'scores': multiply-adds, 'gram': multiply-adds}, per sample, forward pass
+    "Multiply-adds per sample of the loss's two forms: w x w scores, or N x N Gram matrices."
+    pairs = n_a * n_a + n_a * n_b + n_b * n_b
+    return {'scores': n_matrices * ((n_a + n_b) * width**2 + 3 * width**2),
+            'gram': n_matrices * (2 * width * pairs + pairs)}
+
+def pick_form(n_a:int, # tokens of modality a
+              n_b:int, # tokens of modality b
+              width:int, # width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
+             )->str: # 'scores' or 'gram'
+    "The form of the loss with fewer multiply-adds at these shapes."
+    costs = form_costs(n_a, n_b, width)
+    return 'gram' if costs['gram'] < costs['scores'] else 'scores'
 
 # %% ../nbs/00_cross_attention_loss.ipynb #36f42b1a
 def cross_attention_loss(a_kqv, # (k, q, v) of modality a, each (B, N_a, d) or (B, H, N_a, d_head)
@@ -117,10 +210,17 @@ def cross_attention_loss(a_kqv, # (k, q, v) of modality a, each (B, N_a, d) or (
                          mask:Tensor|None=None, # bool (B,): samples to use (e.g. the source is right); None uses all
                          normalize:bool=True, # compare unit-norm scores (D-CAT); False compares raw K^T V / N
                          eps:float=1e-6, # floor for the Frobenius norm
-                        )->Tensor: # float32 scalar, in [0, 2] when `normalize`
-    "D-CAT loss: masked mean over samples of ||Ŝ_a - Ŝ_b||_F with Ŝ = K^T V / N scaled to unit norm (mean over heads)."
+                         layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one d x d over all heads
+                         form:str='auto', # 'scores' (w x w), 'gram' (N x N), or 'auto': fewer multiply-adds
+                        )->Tensor: # float32 scalar (float64 for float64 inputs), in [0, 2] when `normalize`
+    "D-CAT loss: masked mean over samples of ||Ŝ_a - Ŝ_b||_F, Ŝ = K^T V / N at unit norm (mean over heads)."
     k_a, _, v_a = _check_kqv(a_kqv, 'a_kqv')
     k_b, _, v_b = _check_kqv(b_kqv, 'b_kqv')
     _check_pair(k_a, k_b)
     _check_mask(mask, k_a.shape[0], k_a.device)
+    _check_choice(layout, LAYOUTS, 'layout')
+    _check_choice(form, FORMS, 'form')
+    if layout == 'full': k_a, v_a, k_b, v_b = (_merge_heads(t) for t in (k_a, v_a, k_b, v_b))
+    if form == 'auto': form = pick_form(k_a.shape[-2], k_b.shape[-2], k_a.shape[-1])
+    if form == 'gram': return _masked_mean(gram_distances(k_a, v_a, k_b, v_b, normalize, eps), mask)
     return scores_loss(attention_scores(k_a, v_a, eps, normalize), attention_scores(k_b, v_b, eps, normalize), mask)

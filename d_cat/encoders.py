@@ -18,9 +18,11 @@ from torch import Tensor
 from .attention import TransformerBlock
 
 # %% auto #0
-__all__ = ['ENCODERS', 'sincos_positions', 'sincos_positions_2d', 'conv1d_stem', 'IMUEncoder', 'AudioEncoder', 'resnet18_stem',
-           'ImageEncoder', 'VideoEncoder', 'AttentionBackbone', 'ModalityClassifier', 'LateFusionClassifier',
-           'build_encoder', 'build_classifier', 'build_late_fusion', 'encoder_from_config', 'classifier_from_config']
+__all__ = ['ENCODERS', 'BATCH_META_KEYS', 'CLASSIFIERS', 'sincos_positions', 'sincos_positions_2d', 'conv1d_stem', 'IMUEncoder',
+           'AudioEncoder', 'imagenet_state', 'resnet18_stem', 'ImageEncoder', 'VideoEncoder', 'AttentionBackbone',
+           'ModalityClassifier', 'LateFusionClassifier', 'build_encoder', 'build_classifier', 'build_late_fusion',
+           'encoder_from_config', 'classifier_from_config', 'sensor_dropout', 'DropoutFusionClassifier',
+           'single_sensor_view', 'build_dropout_fusion', 'sensor_subsets', 'SensorSubset']
 
 # %% ../nbs/02_encoders.ipynb #2070d6d9
 def sincos_positions(n:int, # number of positions
@@ -151,6 +153,28 @@ class AudioEncoder(_Encoder):
 # %% ../nbs/02_encoders.ipynb #f92a1337
 _RESNET_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512}
 
+def imagenet_state(weights='DEFAULT', # a torchvision ResNet-18 weights name ('DEFAULT', 'IMAGENET1K_V1') or enum
+                  )->dict: # the ResNet-18 state_dict
+    "torchvision's ResNet-18 ImageNet weights: from the torch hub cache, else downloaded once; one clear error offline."
+    w = torchvision.models.ResNet18_Weights.verify(weights)
+    name = os.path.basename(w.url)
+    path = os.path.join(torch.hub.get_dir(), 'checkpoints', name)
+    if not os.path.isfile(path):
+        why = 'D_CAT_OFFLINE is set' if os.environ.get('D_CAT_OFFLINE') else None
+        if why is None:
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                prefix = name.rsplit('-', 1)[-1].split('.')[0]       # torchvision's file names end in a hash prefix
+                torch.hub.download_url_to_file(w.url, path, hash_prefix=prefix, progress=False)
+            except Exception as e: why = f"{type(e).__name__}: {e}"
+        if why is not None:
+            raise FileNotFoundError(
+                f"ImageNet weights {w} are not in the torch hub cache ({path}) and could not be downloaded "
+                f"from {w.url} ({why}). With internet (e.g. on Colab) they download once; offline, copy {name} "
+                f"into {os.path.dirname(path)} (or set TORCH_HOME to a cache that has it), pass "
+                "weights='/path/to/resnet18.pth', or train without pretrained weights")
+    return torch.load(path, map_location='cpu', weights_only=True)
+
 def resnet18_stem(in_channels:int=3, # image channels
                   stages:int=3, # residual stages to keep (1-4); output stride 2**(stages+1)
                   weights=None, # None, a torchvision weights name/enum ('DEFAULT'), or a path to a state_dict file
@@ -158,10 +182,11 @@ def resnet18_stem(in_channels:int=3, # image channels
     "A torchvision ResNet-18 cut after `stages` stages, optionally pretrained, for any channel count."
     if stages not in _RESNET_WIDTHS: raise ValueError(f"resnet18_stem: stages must be 1-4, got {stages}")
     is_path = isinstance(weights, (str, os.PathLike)) and (str(weights).endswith(('.pth', '.pt')) or os.sep in str(weights))
-    net = torchvision.models.resnet18(weights=None if is_path else weights)
+    net = torchvision.models.resnet18(weights=None)
     if is_path:
         if not os.path.exists(weights): raise FileNotFoundError(f"resnet18_stem: no weights file at {weights}")
         net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
+    elif weights is not None: net.load_state_dict(imagenet_state(weights))
     if in_channels != 3:
         old = net.conv1
         net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
@@ -181,10 +206,18 @@ class ImageEncoder(_Encoder):
                  resnet_stages:int=3, # ResNet-18 stages kept for stem='resnet18'
                  weights=None, # stem='resnet18' only: None, torchvision weights ('DEFAULT') or a state_dict path
                  pos_encoding:bool=True, # add 2-D sinusoidal position codes
+                 pretrained:bool=False, # stem='resnet18' only: start from torchvision's ImageNet weights
                 ):
         super().__init__()
         if stem not in ('conv', 'patch', 'resnet18'):
             raise ValueError(f"ImageEncoder: stem must be 'conv', 'patch' or 'resnet18', got {stem!r}")
+        if pretrained:
+            if stem != 'resnet18':
+                raise ValueError("ImageEncoder: pretrained=True starts a ResNet-18 from ImageNet weights: "
+                                 f"pass stem='resnet18' (got stem={stem!r})")
+            if weights is not None:
+                raise ValueError(f"ImageEncoder: pass pretrained=True or weights={weights!r}, not both")
+            weights = 'IMAGENET1K_V1'  # the config records the name: a rebuilt model does not fetch it again
         if weights is not None and stem != 'resnet18':
             raise ValueError(f"ImageEncoder: weights only apply to stem='resnet18', got stem={stem!r}")
         self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size,
@@ -222,9 +255,11 @@ class VideoEncoder(_Encoder):
                  weights=None, # pretrained ResNet-18 weights for stem='resnet18'
                  pool_space:bool=True, # True: one token per frame (N=T); False: all spatial tokens (N=T*h*w)
                  pos_encoding:bool=True, # add time codes
+                 pretrained:bool=False, # stem='resnet18' only: start the frame encoder from ImageNet weights
                 ):
         super().__init__()
-        self.frames = ImageEncoder(in_channels, d_model, stem, patch_size, resnet_stages, weights, pos_encoding)
+        self.frames = ImageEncoder(in_channels, d_model, stem, patch_size, resnet_stages, weights, pos_encoding,
+                                   pretrained)
         self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size, resnet_stages=resnet_stages,
                     weights=self.frames.config['weights'], pool_space=pool_space, pos_encoding=pos_encoding)
         self.in_channels, self.d_model, self.pool_space, self.pos_encoding = in_channels, d_model, pool_space, pos_encoding
@@ -395,3 +430,190 @@ def classifier_from_config(config:dict, # a model's `.config` (e.g. read back fr
     if config.get('type') == 'LateFusionClassifier':
         return LateFusionClassifier({k: encoder_from_config(c, load_weights) for k, c in config['encoders'].items()}, **kw)
     raise ValueError(f"classifier_from_config: expected type 'ModalityClassifier' or 'LateFusionClassifier', got {config.get('type')!r}")
+
+# %% ../nbs/02_encoders.ipynb #df000006
+import itertools
+
+BATCH_META_KEYS = ('label', 'group', 'present', 'source_scores', 'source_correct')
+
+def sensor_dropout(present:Tensor, # (B, M) bool: the sensors each sample has
+                   p_drop:float, # probability that a sample with two or more sensors loses some of them
+                   generator:torch.Generator|None=None, # on `present`'s device; None: torch's global generator
+                  )->Tensor: # (B, M) bool: the sensors each sample keeps, never none where it had some
+    "With probability `p_drop`, a sample keeps a uniform non-empty proper subset of its sensors; else all of them."
+    if not 0 <= p_drop <= 1: raise ValueError(f"sensor_dropout: p_drop is a probability in [0, 1], got {p_drop}")
+    if not (isinstance(present, Tensor) and present.dtype == torch.bool and present.ndim == 2):
+        got = f"{present.dtype} {tuple(present.shape)}" if isinstance(present, Tensor) else type(present).__name__
+        raise ValueError(f"sensor_dropout expects a (batch, sensors) bool tensor, got {got}")
+    B, M = present.shape
+    rand = lambda *shape: torch.rand(*shape, generator=generator, device=present.device)
+    todo = (rand(B) < p_drop) & (present.sum(1) >= 2)  # one sensor has no non-empty proper subset: it stays
+    keep = present.clone()
+    while todo.any():  # rejection: a fair coin per sensor, tossed again while the subset is empty or everything
+        cand = (rand(B, M) < 0.5) & present
+        ok = todo & cand.any(1) & (cand != present).any(1)
+        keep, todo = torch.where(ok[:, None], cand, keep), todo & ~ok
+    return keep
+
+# %% ../nbs/02_encoders.ipynb #df00000b
+class DropoutFusionClassifier(nn.Module):
+    "One backbone per sensor, the mean of the present sensors' pooled features, one head; sensor dropout in training."
+    def __init__(self,
+                 encoders:dict, # sensor name -> encoder
+                 n_classes:int, # number of classes
+                 d_model:int=64, # token width of every encoder
+                 n_heads:int=4, # attention heads per backbone
+                 n_blocks:int=1, # transformer blocks per backbone
+                 dropout:float=0.1, # dropout in the blocks and before the head
+                 p_drop:float=0.5, # sensor dropout in training: the share of samples that lose some sensors
+                 ignore:list=(), # batch keys skipped although not sensors of the model (e.g. the data's other sensors)
+                ):
+        super().__init__()
+        if not isinstance(encoders, dict) or not encoders:
+            raise ValueError("DropoutFusionClassifier needs a non-empty dict of encoders, "
+                             f"got {type(encoders).__name__}")
+        if not 0 <= p_drop <= 1:
+            raise ValueError(f"DropoutFusionClassifier: p_drop is a probability in [0, 1], got {p_drop}")
+        configs = {k: getattr(e, 'config', None) for k, e in encoders.items()}
+        self.config = dict(type='DropoutFusionClassifier', encoders=configs,
+                           n_classes=n_classes, d_model=d_model, n_heads=n_heads, n_blocks=n_blocks, dropout=dropout,
+                           p_drop=p_drop, ignore=list(ignore))
+        self.sensors, self.p_drop, self.ignore = list(encoders), p_drop, list(ignore)
+        self.backbones = nn.ModuleDict({k: AttentionBackbone(e, d_model, n_heads, n_blocks, dropout)
+                                        for k, e in encoders.items()})
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(d_model, n_classes)
+
+    def present_mask(self, batch:dict)->tuple: # (sensors used, (B, n_used) bool: which samples have them)
+        "The sensors `batch` offers (its sensor keys, narrowed by an optional `batch['present']`), sample by sample."
+        if not isinstance(batch, dict):
+            raise TypeError(f"DropoutFusionClassifier reads a batch dict {{sensor: tensor}} with sensors among "
+                            f"{self.sensors}, got {type(batch).__name__}; for one sensor's tensor alone use "
+                            "single_sensor_view(model, sensor)")
+        unknown = [k for k in batch if k not in self.sensors and k not in BATCH_META_KEYS and k not in self.ignore]
+        if unknown: raise ValueError(f"DropoutFusionClassifier was trained on sensors {self.sensors}, not on {unknown}")
+        present, mask = batch.get('present'), None
+        if present is None: used = [s for s in self.sensors if s in batch]
+        elif isinstance(present, Tensor):
+            if present.dtype != torch.bool or present.ndim != 2 or present.shape[1] != len(self.sensors):
+                raise ValueError(f"'present' as a tensor is a (batch, {len(self.sensors)}) bool mask over "
+                                 f"{self.sensors}, "
+                                 f"got {present.dtype} {tuple(present.shape)}")
+            marked = [s for j, s in enumerate(self.sensors) if present[:, j].any()]
+            absent = [s for s in marked if s not in batch]
+            if absent: raise ValueError(f"'present' marks {absent} present, but the batch holds no tensor for them")
+            used = marked
+            mask = present[:, [self.sensors.index(s) for s in used]]
+        else:
+            names = [present] if isinstance(present, str) else list(present)
+            bad = [s for s in names if s not in self.sensors]
+            if bad: raise ValueError(f"'present' names {bad}: this model was trained on sensors {self.sensors}, "
+                                     f"not on {bad}")
+            absent = [s for s in names if s not in batch]
+            if absent: raise ValueError(f"'present' names {absent}, but the batch holds no tensor for them")
+            used = [s for s in self.sensors if s in names]
+        if not used:
+            chosen = '' if present is None else ", and its 'present' selects none"
+            raise ValueError(f"DropoutFusionClassifier needs at least one of its sensors {self.sensors}; "
+                             f"the batch has keys {sorted(batch)}{chosen}")
+        sizes = {s: len(batch[s]) for s in used}
+        if len(set(sizes.values())) > 1: raise ValueError(f"the sensors' batch sizes differ: {sizes}")
+        B = sizes[used[0]]
+        if mask is None: mask = torch.ones(B, len(used), dtype=torch.bool, device=batch[used[0]].device)
+        elif len(mask) != B: raise ValueError(f"'present' has {len(mask)} rows, the batch {B} samples")
+        empty = (~mask.any(1)).nonzero().flatten().tolist()
+        if empty: raise ValueError(f"samples {empty[:10]} have no present sensor: each needs one of {self.sensors}")
+        return used, mask
+
+    def forward_features(self, batch:dict)->tuple:
+        "(fused (B, d_model): each sample's mean pooled feature over its sensors, extras as in `forward`)"
+        used, mask = self.present_mask(batch)
+        if self.training and self.p_drop > 0 and len(used) > 1: mask = sensor_dropout(mask, self.p_drop)
+        total, kqvs = 0., {}
+        for j, s in enumerate(used):
+            rows = mask[:, j]
+            if not rows.any(): continue  # dropped from every sample of this batch
+            if rows.all(): pooled, kqvs[s] = self.backbones[s](batch[s])
+            else:  # only the samples that keep the sensor go through its backbone (and its batch norm)
+                idx = rows.nonzero().flatten()
+                part, kqvs[s] = self.backbones[s](batch[s][idx])
+                pooled = part.new_zeros(len(rows), part.shape[1]).index_copy(0, idx, part)
+            total = total + pooled
+        fused = total / mask.sum(1, keepdim=True).to(total.dtype)
+        return fused, (next(iter(kqvs.values())) if len(kqvs) == 1 else kqvs)
+
+    def forward(self, batch:dict)->tuple:
+        "(logits (B, n_classes), extras): the (k, q, v) of the one sensor used, else a dict sensor -> (k, q, v)."
+        fused, extras = self.forward_features(batch)
+        return self.head(self.drop(fused)), extras
+
+# %% ../nbs/02_encoders.ipynb #df000017
+def single_sensor_view(model:DropoutFusionClassifier, # a trained sensor-dropout model (or a DDP wrapper of one)
+                       sensor:str, # one of `model.sensors`
+                      )->ModalityClassifier: # `x -> (logits, (k, q, v))`, sharing `model`'s weights
+    "The model with `sensor` alone, as the `ModalityClassifier` it is: that sensor's backbone and the shared head."
+    model = getattr(model, 'module', model)
+    if not isinstance(model, DropoutFusionClassifier):
+        raise TypeError(f"single_sensor_view expects a DropoutFusionClassifier, got {type(model).__name__}")
+    if sensor not in model.sensors:
+        raise ValueError(f"this model was trained on sensors {model.sensors}, not on {sensor!r}")
+    c, backbone = model.config, model.backbones[sensor]
+    with torch.device('meta'):  # placeholder blocks and head, replaced right below: no memory, no random draws
+        view = ModalityClassifier(backbone.encoder, c['n_classes'], c['d_model'], c['n_heads'], c['n_blocks'],
+                                  c['dropout'])
+    view.backbone, view.head = backbone, model.head
+    return view.train(model.training)
+
+# %% ../nbs/02_encoders.ipynb #df00001a
+def build_dropout_fusion(info, # a DataInfo (or any object with .modalities: name -> spec, and .classes)
+                         p_drop:float=0.5, # sensor dropout rate (see `sensor_dropout`)
+                         d_model:int=64, # token width
+                         n_heads:int=4, # attention heads
+                         n_blocks:int=1, # transformer blocks per sensor
+                         dropout:float=0.1, # dropout
+                         modalities:list|None=None, # the sensors to use; None: all (the others are skipped in batches)
+                         encoder_kwargs:dict|None=None, # modality name -> kwargs for its encoder
+                        )->DropoutFusionClassifier:
+    "A `DropoutFusionClassifier` over the modalities of a dataset."
+    names = list(info.modalities) if modalities is None else list(modalities)
+    unknown = [n for n in names if n not in info.modalities]
+    if unknown:
+        raise ValueError(f"build_dropout_fusion: {unknown} not among the data's modalities {list(info.modalities)}")
+    kw = encoder_kwargs or {}
+    encoders = {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
+    return DropoutFusionClassifier(encoders, len(info.classes), d_model, n_heads, n_blocks, dropout, p_drop,
+                                   ignore=[n for n in info.modalities if n not in names])
+
+_one_sensor_or_late_from_config = classifier_from_config
+CLASSIFIERS = ('ModalityClassifier', 'LateFusionClassifier', 'DropoutFusionClassifier')
+
+def classifier_from_config(config:dict, # a model's `.config` (e.g. read back from JSON)
+                           load_weights:bool=False, # fetch pretrained encoder weights named in the config
+                          )->nn.Module:
+    "Rebuild any classifier of this module (untrained) from its `config`: one sensor, late fusion, sensor dropout."
+    if not isinstance(config, dict):
+        raise TypeError(f"classifier_from_config expects a dict, got {type(config).__name__}")
+    if config.get('type') not in CLASSIFIERS:
+        raise ValueError(f"classifier_from_config: expected type in {list(CLASSIFIERS)}, got {config.get('type')!r}")
+    if config['type'] != 'DropoutFusionClassifier': return _one_sensor_or_late_from_config(config, load_weights)
+    kw = {k: v for k, v in config.items() if k not in ('type', 'encoders')}
+    encoders = {k: encoder_from_config(c, load_weights) for k, c in config['encoders'].items()}
+    return DropoutFusionClassifier(encoders, **kw)
+
+def sensor_subsets(sensors:list, # sensor names
+                  )->list: # every non-empty subset, as tuples: single sensors first, all of them last
+    "The non-empty subsets of `sensors`, smallest first."
+    return [c for r in range(1, len(sensors) + 1) for c in itertools.combinations(sensors, r)]
+
+class SensorSubset:
+    "Iterate `dl` with `batch['present'] = sensors`: a sensor-dropout model then reads only those sensors."
+    def __init__(self,
+                 dl, # a DataLoader (or any iterable with a length) of batch dicts
+                 sensors, # the sensors to keep, a name or a list of names
+                ):
+        self.dl, self.sensors = dl, [sensors] if isinstance(sensors, str) else list(sensors)
+        if not self.sensors: raise ValueError("SensorSubset needs at least one sensor")
+    def __iter__(self):
+        for batch in self.dl: yield {**batch, 'present': list(self.sensors)}
+    def __len__(self): return len(self.dl)
+    def __repr__(self): return f"SensorSubset({self.sensors})"

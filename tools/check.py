@@ -3,8 +3,9 @@
 1. sync: `nbdev-export` and `nbdev-clean` must change no file (the library matches its notebooks);
 2. notebooks: `nbdev-test` runs every notebook (IN_TEST set, reduced data);
 3. pytest: the tests under tests/;
-4. docs: `nbdev-proc-nbs` processes the notebooks as the Quarto site would, each processed page is rendered to
-   HTML with nbconvert and must hold no error output; README.md must match `nbs/index.ipynb`.
+4. docs: `tools/docs.py all`: nbdev processes the notebooks as for the Quarto site, every page is rendered to HTML
+   and checked (images, internal links and anchors, stored output size, stored errors and warnings, headings),
+   three pages are screenshot in headless Chromium; README.md must match `nbs/index.ipynb`.
 
 It ends with one line `N passed, N failed` counting notebooks, tests, pages and sync checks that really ran.
 """
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 os.chdir(ROOT)
 results = {}  # section -> [passed, failed]
+notes = []  # checks that could not run here, with the reason
 
 def run(cmd, **kw):
     print(f'$ {" ".join(map(str, cmd))}', flush=True)
@@ -67,16 +69,21 @@ def check_pytest():
     if r.returncode not in (0, 1): record('pytest', False, f'pytest exited {r.returncode}')
 
 def check_docs():
+    "Each PASS/FAIL line of `tools/docs.py all` counts (pages, kinds of check, screenshots); SKIP lines are reported."
+    t0 = time.time()
     r = run([BIN/'python', 'tools/docs.py', 'all'])
-    print(r.stdout[-6000:]); print(r.stderr[-6000:], file=sys.stderr)
+    print(r.stdout[-12000:]); print(r.stderr[-6000:], file=sys.stderr)
     for line in r.stdout.splitlines():
-        m = re.match(r'^(PASS|FAIL) (.+)$', line)
-        if m: record('docs', m[1] == 'PASS', m[2])
-    if r.returncode != 0 and 'docs' not in results: record('docs', False, f'docs exited {r.returncode}')
+        m = re.match(r'^(PASS|FAIL|SKIP) (.+)$', line)
+        if m and m[1] == 'SKIP': notes.append(f'docs skipped {m[2]}')
+        elif m: record('docs', m[1] == 'PASS', m[2])
+    if r.returncode != 0 and not results.get('docs', [0, 0])[1]: record('docs', False, f'docs exited {r.returncode}')
+    print(f'docs took {time.time() - t0:.0f} s', flush=True)
 
 if __name__ == '__main__':
     steps = sys.argv[1:] or ['sync', 'notebooks', 'pytest', 'docs']
     for step in steps: globals()[f'check_{step}']()
+    for n in notes: print(n)
     print('\n' + ', '.join(f'{k}: {p} passed, {f} failed' for k, (p, f) in results.items()))
     passed, failed = sum(p for p, _ in results.values()), sum(f for _, f in results.values())
     print(f'{passed} passed, {failed} failed', flush=True)

