@@ -22,7 +22,7 @@ __all__ = ['METHODS', 'freeze', 'Method', 'register_method', 'get_method', 'Feat
            'SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB', 'logit_kd_loss', 'LogitKDCB', 'FeatureKDCB']
 
 # %% ../nbs/06_methods.ipynb #08c85f99
-from .cross_attention_loss import attention_scores, scores_loss, cross_attention_loss
+from .cross_attention_loss import attention_scores, scores_loss, cross_attention_loss, DEFAULT_LAYOUT
 from .learner import Callback, unwrap, is_distributed
 from .compat import legacy_args
 
@@ -42,7 +42,9 @@ class Method:
     make:Callable # `make(source, source_modality, cfg, train_ds, device) -> (callbacks, training dataset)`
     needs_source:bool=True # False for methods that train without a source (unimodal, late fusion)
     knobs:tuple=() # `TransferConfig` fields holding the method's own hyper-parameters, e.g. ('lam', 'T')
-    fusion:bool=False # the model reads every sensor (late fusion: the multimodal upper bound)
+    fusion:bool=False # the model needs every sensor at test time (late fusion: the multimodal upper bound)
+    reads_batch:bool=False # the model reads the whole batch dict (every sensor), not one sensor's tensor
+    build:Callable|None=None # `build(info, modality, source_modality, cfg) -> model`; None: the pipeline's own
     doc:str='' # one line: what the target learns from the source
     def __repr__(self):
         return f"Method({self.name!r}, knobs={self.knobs}, needs_source={self.needs_source}, fusion={self.fusion})"
@@ -74,19 +76,22 @@ def register_method(name:str, # the method's name
                     make:Callable|None=None, # its factory; leave out to use `register_method` as a decorator
                     needs_source:bool=True, # False: trains without a source
                     knobs:tuple=(), # `TransferConfig` fields of its own hyper-parameters
-                    fusion:bool=False, # the model reads every sensor
+                    fusion:bool=False, # the model needs every sensor at test time
+                    reads_batch:bool=False, # the model reads the whole batch dict (implied by `fusion`)
+                    build:Callable|None=None, # `build(info, modality, source_modality, cfg) -> model`
                     doc:str='', # one line for tables and `--help`
                     replace:bool=False, # allow replacing a registered method of that name
                    ):
     "Register a method (returns the `Method`, or a decorator for its factory when `make` is left out)."
     if make is None:
         def _register(f):
-            register_method(name, f, needs_source, knobs, fusion, doc, replace)
+            register_method(name, f, needs_source, knobs, fusion, doc, replace, reads_batch, build)
             return f
         return _register
     if name in _REGISTRY and not replace:
         raise ValueError(f"a method {name!r} is registered already; pass replace=True to replace it")
-    _REGISTRY[name] = Method(name, make, needs_source, tuple(knobs), fusion, doc)
+    _REGISTRY[name] = Method(name, make, needs_source, tuple(knobs), fusion=fusion, doc=doc,
+                             reads_batch=reads_batch or fusion, build=build)
     return _REGISTRY[name]
 
 def get_method(name:str)->Method:
@@ -162,19 +167,24 @@ class DCATCB(SourceCB):
                  lam:float=1.0, # λ, the weight of L_CA
                  use_mask:bool=True, # only samples the source classifies correctly (False: the `dcat_nomask` ablation)
                  normalize:bool=True, # unit-norm scores (False: the `dcat_nonorm` ablation)
+                 layout:str=DEFAULT_LAYOUT, # 'per_head' or 'full' scores (see `d_cat.cross_attention_loss`)
+                 lam_kd:float=0., # weight of a logit-distillation term added to D-CAT's (`dcat_kd`); 0: none
+                 T:float=4.0, # temperature of that term
                 ):
         super().__init__(source, source_modality, lam)
-        self.use_mask, self.normalize = use_mask, normalize
+        self.use_mask, self.normalize, self.layout, self.lam_kd, self.T = use_mask, normalize, layout, lam_kd, T
     def after_loss(self, learn):
         if learn.extras is None: raise ValueError("D-CAT needs a target model that returns (logits, (k, q, v))")
         mask = learn.source_mask if self.use_mask else None
-        ca = cross_attention_loss(learn.extras, learn.source_kqv, mask, normalize=self.normalize)
+        ca = cross_attention_loss(learn.extras, learn.source_kqv, mask, normalize=self.normalize, layout=self.layout)
         learn.add_loss('ca', self.lam * ca)
         learn.loss_terms['mask'] = learn.source_mask.float().mean()
+        if self.lam_kd: learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, learn.source_logits, self.T))
+
 
 # %% ../nbs/06_methods.ipynb #3f9b5716
 class SourceScoreCache:
-    "The frozen source's normalised scores Ŝ and correctness for every sample of a dataset, computed once."
+    "The frozen source's scores Ŝ, logits and correctness for every sample of a dataset, computed once."
     @legacy_args(source_input='source_modality')
     def __init__(self,
                  source:nn.Module, # trained source classifier
@@ -183,23 +193,27 @@ class SourceScoreCache:
                  normalize:bool=True, # store Ŝ (True) or raw K^T V / N (for the no-normalisation ablation)
                  batch_size:int=256, # batch size for the one pass
                  device=None, # where to run the source: the training device, so the scores match a live pass there
+                 layout:str=DEFAULT_LAYOUT, # 'per_head' (H, d_h, d_h) or 'full' (d, d) scores per sample
                 ):
         _check_source(source, source_modality)
         freeze(source)
         device = torch.device(device) if device is not None else next(source.parameters()).device
         source.to(device)
-        scores, correct = [], []
+        scores, logits, correct = [], [], []
         with torch.no_grad():
             for b in DataLoader(ds, batch_size=batch_size, shuffle=False):
-                logits, (k, q, v) = source(b[source_modality].to(device))
-                scores.append(attention_scores(k, v, normalize=normalize).cpu())
-                correct.append(logits.argmax(-1).cpu() == b['label'])
-        self.scores, self.correct, self.normalize = torch.cat(scores), torch.cat(correct), normalize
+                out, (k, q, v) = source(b[source_modality].to(device))
+                scores.append(attention_scores(k, v, normalize=normalize, layout=layout).cpu())
+                logits.append(out.float().cpu())
+                correct.append(out.argmax(-1).cpu() == b['label'])
+        self.scores, self.logits, self.correct = torch.cat(scores), torch.cat(logits), torch.cat(correct)
+        self.normalize, self.layout = normalize, layout
     def __len__(self): return len(self.scores)
+
 
 # %% ../nbs/06_methods.ipynb #3f9b5717
 class SourceScoresDataset(Dataset):
-    "Each sample of `ds` with its cached source scores (`'source_scores'`) and verdict (`'source_correct'`)."
+    "Each sample of `ds` with its cached source scores, logits and verdict (`source_scores`, `_logits`, `_correct`)."
     def __init__(self,
                  ds:Dataset, # the training set the cache was built on, in the same order
                  cache:SourceScoreCache, # its frozen source's scores
@@ -209,7 +223,8 @@ class SourceScoresDataset(Dataset):
         self.ds, self.cache = ds, cache
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        return {**self.ds[i], 'source_scores': self.cache.scores[i], 'source_correct': self.cache.correct[i]}
+        c = self.cache
+        return {**self.ds[i], 'source_scores': c.scores[i], 'source_logits': c.logits[i], 'source_correct': c.correct[i]}
     def __getattr__(self, k):
         # `labels`, `info`, ... of the wrapped dataset; never dunders such as `__getitems__`, which would let a
         # DataLoader skip `__getitem__`
@@ -227,9 +242,11 @@ class CachedDCATCB(Callback):
                  source_modality:str, # batch key of the source sensor
                  lam:float=1.0, # λ
                  use_mask:bool=True, # only samples the source classifies correctly
+                 lam_kd:float=0., # weight of a logit-distillation term from the cached logits (`dcat_kd`); 0: none
+                 T:float=4.0, # temperature of that term
                 ):
-        self.cache, self.live = cache, DCATCB(source, source_modality, lam, use_mask, cache.normalize)
-        self.lam, self.use_mask, self.checked = lam, use_mask, False
+        self.live = DCATCB(source, source_modality, lam, use_mask, cache.normalize, cache.layout, lam_kd, T)
+        self.cache, self.lam, self.use_mask, self.lam_kd, self.T, self.checked = cache, lam, use_mask, lam_kd, T, False
     def before_fit(self, learn):
         self.live.before_fit(learn)
         self.checked = False
@@ -246,30 +263,39 @@ class CachedDCATCB(Callback):
             self._check(learn, s_src)
             self.checked = True
         k, q, v = learn.extras
-        s_tgt = attention_scores(k, v, normalize=self.cache.normalize)
+        s_tgt = attention_scores(k, v, normalize=self.cache.normalize, layout=self.cache.layout)
         learn.add_loss('ca', self.lam * scores_loss(s_tgt, s_src, correct if self.use_mask else None))
         learn.loss_terms['mask'] = correct.float().mean()
+        if self.lam_kd:
+            learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, learn.batch['source_logits'], self.T))
     def _check(self, learn, s_src):
         with torch.no_grad(): _, (k, q, v) = self.live.source(learn.batch[self.live.source_modality])
+        live = attention_scores(k, v, normalize=self.cache.normalize, layout=self.cache.layout)
         # a tolerance above float rounding and TF32 convolutions (~3e-4), far below what augmented inputs change (~0.1)
-        if not torch.allclose(attention_scores(k, v, normalize=self.cache.normalize), s_src, atol=5e-3):
+        if not torch.allclose(live, s_src, atol=5e-3):
             raise ValueError("cached source scores differ from a live source pass: the inputs are augmented or the "
                              "cache was built on another dataset; train without `cache_source`")
 
+
 # %% ../nbs/06_methods.ipynb #0e6a0014
-def _dcat(use_mask:bool, normalize:bool)->Callable:
+def _dcat(use_mask:bool, normalize:bool, with_kd:bool=False)->Callable:
     def make(source, source_modality, cfg, train_ds, device=None):
+        layout = getattr(cfg, 'layout', DEFAULT_LAYOUT)
+        kd = dict(lam_kd=cfg.lam_kd, T=cfg.T) if with_kd else {}
         if cfg.cache_source:
-            cache = SourceScoreCache(source, train_ds, source_modality, normalize=normalize, device=device)
-            cb = CachedDCATCB(cache, source, source_modality, cfg.lam, use_mask)
+            cache = SourceScoreCache(source, train_ds, source_modality, normalize, device=device, layout=layout)
+            cb = CachedDCATCB(cache, source, source_modality, cfg.lam, use_mask, **kd)
             return [cb], SourceScoresDataset(train_ds, cache)
-        return [DCATCB(source, source_modality, cfg.lam, use_mask, normalize)], train_ds
+        return [DCATCB(source, source_modality, cfg.lam, use_mask, normalize, layout, **kd)], train_ds
     return make
 
-register_method('dcat', _dcat(True, True), knobs=('lam',),
+register_method('dcat', _dcat(True, True), knobs=('lam', 'layout'),
                 doc='attention scores Ŝ, masked to samples the source gets right')
-register_method('dcat_nomask', _dcat(False, True), knobs=('lam',), doc='ablation: the D-CAT loss on every sample')
-register_method('dcat_nonorm', _dcat(True, False), knobs=('lam',), doc='ablation: raw KᵀV/N instead of normalised Ŝ')
+register_method('dcat_nomask', _dcat(False, True), knobs=('lam', 'layout'),
+                doc='ablation: the D-CAT loss on every sample')
+register_method('dcat_nonorm', _dcat(True, False), knobs=('lam', 'layout'),
+                doc='ablation: raw KᵀV/N instead of normalised Ŝ')
+
 
 # %% ../nbs/06_methods.ipynb #ed828067
 def logit_kd_loss(target_logits:Tensor, # (B, C)
@@ -301,6 +327,10 @@ def _logit_kd(source, source_modality, cfg, train_ds, device=None):
     return [LogitKDCB(source, source_modality, cfg.lam, cfg.T)], train_ds
 register_method('logit_kd', _logit_kd, knobs=('lam', 'T'),
                 doc='logit distillation: KL between temperature-softened predictions')
+
+# %% ../nbs/06_methods.ipynb #a5f5a456
+register_method('dcat_kd', _dcat(True, True, with_kd=True), knobs=('lam', 'lam_kd', 'T', 'layout'),
+                doc="D-CAT's term plus logit distillation's, each with its own weight")
 
 # %% ../nbs/06_methods.ipynb #9c9b82ce
 class FeatureKDCB(SourceCB):
@@ -339,6 +369,16 @@ def _feature_kd(source, source_modality, cfg, train_ds, device=None):
     return [FeatureKDCB(source, source_modality, cfg.lam)], train_ds
 register_method('feature_kd', _feature_kd, knobs=('lam',),
                 doc='feature distillation: MSE between pooled features through a learned projection')
+
+# %% ../nbs/06_methods.ipynb #c51eb795
+def _build_dropout_fusion(info, modality, source_modality, cfg)->nn.Module:
+    from d_cat.encoders import build_dropout_fusion
+    arch = dict(d_model=cfg.d_model, n_heads=cfg.n_heads, n_blocks=cfg.n_blocks, dropout=cfg.dropout)
+    sensors = [source_modality, modality] if source_modality else None
+    return build_dropout_fusion(info, cfg.p_drop, modalities=sensors, **arch)
+
+register_method('dropout_fusion', _no_callbacks, needs_source=False, knobs=('p_drop',), reads_batch=True,
+                build=_build_dropout_fusion, doc='one model of both sensors with sensor dropout, deployed on one')
 
 # %% ../nbs/06_methods.ipynb #0e6a0018
 register_method('late_fusion', _no_callbacks, needs_source=False, fusion=True,

@@ -22,7 +22,8 @@ from .checkpoints import atomic_save, set_meta, model_meta, check_meta
 from .tracking import MLflowCB, default_tracking_uri, run_name
 from .ddp import DDPCB
 from .methods import METHODS, get_method
-from .encoders import build_classifier, build_late_fusion, classifier_from_config
+from .encoders import build_classifier, build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
+from .cross_attention_loss import DEFAULT_LAYOUT, LAYOUTS
 from .data.core import Splits, dataloaders
 from .compat import legacy_args
 
@@ -39,9 +40,14 @@ class TransferConfig:
     dropout:float=0.1 # dropout
     lam:float=1.0 # weight of every transfer term (λ)
     T:float=4.0 # temperature of logit distillation
+    layout:str=DEFAULT_LAYOUT # D-CAT's scores: 'per_head' or 'full' (`d_cat.cross_attention_loss.LAYOUTS`)
+    lam_kd:float=1.0 # weight of the logit-distillation term of `dcat_kd`
+    p_drop:float=0.5 # sensor dropout rate of `dropout_fusion`
     patience:int=1000 # early stopping patience on valid F1 (large: fixed epochs, best epoch still recorded)
     cache_source:bool=True # D-CAT from cached source scores when the data is not augmented
     num_workers:int=0 # DataLoader worker processes (raise it for datasets decoded from files)
+    def __post_init__(self):
+        if self.layout not in LAYOUTS: raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
     def to_dict(self)->dict: return dict(self.__dict__)
 
 @dataclass
@@ -52,15 +58,16 @@ class TrainResult:
     modality:str|None # the sensor it reads (None for late fusion)
     history:list # one dict per epoch: losses, transfer terms, metrics per split
     best_epoch:int # the epoch with the best validation macro-F1
-    test_best:dict # test loss and metrics with the best-validation weights
-    test_last:dict # test loss and metrics with the last epoch's weights
+    test_best:dict|None # test loss and metrics with the best-validation weights (None: the test split was not read)
+    test_last:dict|None # test loss and metrics with the last epoch's weights (None: not read)
     run_id:str|None=None # the MLflow run, when logged
     source_modality:str|None=None # the frozen source's sensor, for a transfer method
+    test_subsets:dict|None=None # a multi-sensor model's test metrics (best weights) per subset of its sensors
     def summary(self)->dict:
         "Method, sensors, best epoch and test metrics, flat (for a table row or a JSON file)."
         return {'method': self.method, 'modality': self.modality, 'source_modality': self.source_modality,
-                'best_epoch': self.best_epoch, **{f'test_best_{k}': v for k, v in self.test_best.items()},
-                **{f'test_last_{k}': v for k, v in self.test_last.items()}}
+                'best_epoch': self.best_epoch, **{f'test_best_{k}': v for k, v in (self.test_best or {}).items()},
+                **{f'test_last_{k}': v for k, v in (self.test_last or {}).items()}}
     @property
     def meta(self)->dict:
         "What the model is (`d_cat.checkpoints.model_meta`): sensor, classes, method, architecture."
@@ -127,7 +134,8 @@ def _check_sensors(info, method, modality, source_modality):
     if source_modality is not None and source_modality not in info.modalities:
         raise ValueError(f"source modality {source_modality!r} is not in the data; choose from {info.names}")
 
-def _build_model(method, info, modality, cfg)->nn.Module:
+def _build_model(method, info, modality, source_modality, cfg)->nn.Module:
+    if method.build is not None: return method.build(info, modality, source_modality, cfg)
     arch = dict(d_model=cfg.d_model, n_heads=cfg.n_heads, n_blocks=cfg.n_blocks, dropout=cfg.dropout)
     if method.fusion: return build_late_fusion(info, **arch)
     return build_classifier(info.modalities[modality], info.n_classes, **arch)
@@ -163,29 +171,39 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
                      tracking:bool|dict=False, # log to MLflow (True, or `MLflowCB` keyword arguments)
                      quiet:bool=True, # no progress bars
                      device=None, # defaults to CUDA when present
+                     evaluate_test:bool=True, # False: never read the test split (tuning); test metrics are None
                     )->TrainResult:
     "Train one classifier by `method` and evaluate it on the test split at the best-validation and last epochs."
     cfg, m, info = cfg or TransferConfig(), get_method(method), splits.info
-    if not m.needs_source: source = source_modality = None  # a method without a source records none
+    if not m.needs_source: source = None  # a method without a source model records none ...
+    if not (m.needs_source or m.reads_batch): source_modality = None  # ... nor a sensor, unless it reads it
     _check_sensors(info, m, modality, source_modality)
     device = torch.device(device) if device is not None else default_device()
     if source is not None: source = copy.deepcopy(source)  # freezing and moving it must not touch the caller's model
     method_cbs, train_ds = m.callbacks(source, source_modality, cfg, splits.train, device)  # before seeding
     set_seed(seed)
-    model = set_meta(_build_model(m, info, modality, cfg), modality=modality, classes=info.classes, method=method,
-                     source_modality=source_modality, dataset=info.name)
-    data = Splits(train_ds, splits.valid, splits.test, info, splits.normalizer)
-    dls = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed)
+    model = set_meta(_build_model(m, info, modality, source_modality, cfg), modality=modality, classes=info.classes,
+                     method=method, source_modality=source_modality, dataset=info.name)
+    data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid, info, splits.normalizer)
+    train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed)
+    if m.reads_batch and not m.fusion:  # a multi-sensor model deployed on one: select and test it on that one
+        valid_dl, test_dl = SensorSubset(valid_dl, modality), SensorSubset(test_dl, modality)
     early = EarlyStoppingCB('valid_f1_macro', mode='max', patience=cfg.patience, restore_best=True)
     last, track = LastWeightsCB(), _tracking_cb(tracking, method, modality, source_modality, seed, info, cfg)
     cbs = method_cbs + [early, last, DDPCB(seed=seed)] + ([track] if track else [])  # the seed orders DDP's sampler
-    learn = Learner(model, dls[:2], inputs=None if m.fusion else modality, lr=cfg.lr, cbs=cbs, quiet=quiet,
-                    device=device)
+    learn = Learner(model, (train_dl, valid_dl), inputs=None if m.reads_batch else modality, lr=cfg.lr, cbs=cbs,
+                    quiet=quiet, device=device)
     learn.fit(cfg.epochs)
     learn.remove_cbs(method_cbs + ([track] if track else []))  # the test split measures the target alone
-    test_best, test_last = _test_best_and_last(learn, dls[2], last)
+    test_best = test_last = subsets = None
+    if evaluate_test:
+        test_best, test_last = _test_best_and_last(learn, test_dl, last)
+        if m.reads_batch and not m.fusion:
+            subsets = {'+'.join(s): learn.validate(SensorSubset(test_dl.dl, list(s)))
+                       for s in sensor_subsets(unwrap(model).sensors)}
     return TrainResult(learn.model.cpu().eval(), method, modality, learn.history, early.best_epoch, test_best,
-                       test_last, track.run_id if track else None, source_modality)
+                       test_last, track.run_id if track else None, source_modality, subsets)
+
 
 # %% ../nbs/06b_pipeline.ipynb #574d01ee
 @legacy_args('cfg', 'seed', 'tracking', 'save_to', mlflow='tracking')
@@ -198,6 +216,7 @@ def train_source(splits:Splits, # the data
                  save_to:str|Path|None=None, # also save it with `save_classifier`
                  quiet:bool=True, # no progress bars
                  device=None, # defaults to CUDA when present
+                 evaluate_test:bool=True, # False: never read the test split (tuning)
                 )->TrainResult:
     "Stage 1: train the source sensor's classifier alone."
     if tracking: tracking = {'log_model': True} | (tracking if isinstance(tracking, dict) else {})
@@ -219,6 +238,7 @@ def train_target(splits:Splits, # the data
                  tracking:bool|dict=False, # log to MLflow (True, or `MLflowCB` keyword arguments)
                  quiet:bool=True, # no progress bars
                  device=None, # defaults to CUDA when present
+                 evaluate_test:bool=True, # False: never read the test split (tuning)
                 )->TrainResult:
     "Stage 2: freeze `source` and train the target sensor's classifier by `method`."
     if source is not None and not isinstance(source, nn.Module):
@@ -227,7 +247,8 @@ def train_target(splits:Splits, # the data
     elif source is not None:  # a model in memory: check what it records (a plain nn.Module records nothing)
         check_meta(model_meta(source), source_modality, splits.info.classes, 'the source model', strict=False)
     return train_classifier(splits, modality, method=method, source=source, source_modality=source_modality, cfg=cfg,
-                            seed=seed, tracking=tracking, quiet=quiet, device=device)
+                            seed=seed, tracking=tracking, quiet=quiet, device=device,
+                            evaluate_test=evaluate_test)
 
 @legacy_args('cfg', 'seed', mlflow='tracking')
 def train_late_fusion(splits:Splits, # the data, every sensor of it
@@ -237,7 +258,8 @@ def train_late_fusion(splits:Splits, # the data, every sensor of it
                       tracking:bool|dict=False, # log to MLflow (True, or `MLflowCB` keyword arguments)
                       quiet:bool=True, # no progress bars
                       device=None, # defaults to CUDA when present
+                      evaluate_test:bool=True, # False: never read the test split (tuning)
                      )->TrainResult:
     "The multimodal upper bound: one late-fusion model that reads every sensor, trained under the same budget."
     return train_classifier(splits, None, method='late_fusion', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
-                            device=device)
+                            device=device, evaluate_test=evaluate_test)
