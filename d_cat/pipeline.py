@@ -221,7 +221,7 @@ def train_source(splits:Splits, # the data
     "Stage 1: train the source sensor's classifier alone."
     if tracking: tracking = {'log_model': True} | (tracking if isinstance(tracking, dict) else {})
     res = train_classifier(splits, modality, method='unimodal', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
-                           device=device)
+                           device=device, evaluate_test=evaluate_test)
     if save_to is not None: save_classifier(res.model, save_to)
     return res
 
