@@ -19,9 +19,9 @@ __all__ = ['make_card', 'DeployedModel', 'export_model', 'export_onnx', 'load_ex
 # %% ../nbs/08_export.ipynb #05c358bd
 import d_cat
 from .data.core import DataInfo, Normalizer, Splits, Standardize
-from .encoders import classifier_from_config
+from .encoders import classifier_from_config, single_sensor_view
 from .learner import unwrap
-from .checkpoints import atomic_save, model_meta, check_meta
+from .checkpoints import atomic_save, model_meta, check_meta, set_meta
 from .pipeline import TrainResult
 _all_ = ['Standardize']
 
@@ -126,6 +126,9 @@ def export_model(result:TrainResult|nn.Module, # what `train_target` returned, o
                 )->Path:
     "Write the deployable one-sensor model: weights + card (+ torch.export program, TorchScript, ONNX)."
     folder, m = Path(folder), unwrap(result.model if isinstance(result, TrainResult) else result)
+    if getattr(m, 'config', {}).get('type') == 'DropoutFusionClassifier':  # a multi-sensor model ships on one sensor
+        meta = {k: v for k, v in model_meta(m).items() if k != 'config'}
+        m = set_meta(single_sensor_view(m, modality or meta.get('modality')), **meta)
     if isinstance(result, TrainResult):
         extra = {'best_epoch': result.best_epoch, 'test_best': result.test_best, 'test_last': result.test_last, **extra}
     card = make_card(m, data, normalizer=normalizer, modality=modality, **extra)

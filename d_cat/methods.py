@@ -282,7 +282,7 @@ def _dcat(use_mask:bool, normalize:bool, with_kd:bool=False)->Callable:
     def make(source, source_modality, cfg, train_ds, device=None):
         layout = getattr(cfg, 'layout', DEFAULT_LAYOUT)
         kd = dict(lam_kd=cfg.lam_kd, T=cfg.T) if with_kd else {}
-        if cfg.cache_source:
+        if cfg.cache_source and source_modality not in getattr(train_ds, 'augmented', ()):  # random frames: live
             cache = SourceScoreCache(source, train_ds, source_modality, normalize, device=device, layout=layout)
             cb = CachedDCATCB(cache, source, source_modality, cfg.lam, use_mask, **kd)
             return [cb], SourceScoresDataset(train_ds, cache)

@@ -46,6 +46,7 @@ class TransferConfig:
     patience:int=1000 # early stopping patience on valid F1 (large: fixed epochs, best epoch still recorded)
     cache_source:bool=True # D-CAT from cached source scores when the data is not augmented
     num_workers:int=0 # DataLoader worker processes (raise it for datasets decoded from files)
+    encoders:dict|None=None # sensor -> encoder options, e.g. {'image': {'stem': 'resnet18', 'pretrained': True}}
     def __post_init__(self):
         if self.layout not in LAYOUTS: raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
     def to_dict(self)->dict: return dict(self.__dict__)
@@ -137,8 +138,9 @@ def _check_sensors(info, method, modality, source_modality):
 def _build_model(method, info, modality, source_modality, cfg)->nn.Module:
     if method.build is not None: return method.build(info, modality, source_modality, cfg)
     arch = dict(d_model=cfg.d_model, n_heads=cfg.n_heads, n_blocks=cfg.n_blocks, dropout=cfg.dropout)
-    if method.fusion: return build_late_fusion(info, **arch)
-    return build_classifier(info.modalities[modality], info.n_classes, **arch)
+    enc = cfg.encoders or {}
+    if method.fusion: return build_late_fusion(info, encoder_kwargs=enc, **arch)
+    return build_classifier(info.modalities[modality], info.n_classes, **arch, **enc.get(modality, {}))
 
 def _tracking_cb(tracking, method, modality, source_modality, seed, info, cfg)->MLflowCB|None:
     "The `MLflowCB` of one training (None when not tracking); `tracking` is True or MLflowCB keyword arguments."
@@ -172,6 +174,7 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
                      quiet:bool=True, # no progress bars
                      device=None, # defaults to CUDA when present
                      evaluate_test:bool=True, # False: never read the test split (tuning); test metrics are None
+                     cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                     )->TrainResult:
     "Train one classifier by `method` and evaluate it on the test split at the best-validation and last epochs."
     cfg, m, info = cfg or TransferConfig(), get_method(method), splits.info
@@ -190,11 +193,12 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
         valid_dl, test_dl = SensorSubset(valid_dl, modality), SensorSubset(test_dl, modality)
     early = EarlyStoppingCB('valid_f1_macro', mode='max', patience=cfg.patience, restore_best=True)
     last, track = LastWeightsCB(), _tracking_cb(tracking, method, modality, source_modality, seed, info, cfg)
-    cbs = method_cbs + [early, last, DDPCB(seed=seed)] + ([track] if track else [])  # the seed orders DDP's sampler
+    logs = ([track] if track else []) + list(cbs)
+    cbs = method_cbs + [early, last, DDPCB(seed=seed)] + logs  # the seed orders DDP's sampler
     learn = Learner(model, (train_dl, valid_dl), inputs=None if m.reads_batch else modality, lr=cfg.lr, cbs=cbs,
                     quiet=quiet, device=device)
     learn.fit(cfg.epochs)
-    learn.remove_cbs(method_cbs + ([track] if track else []))  # the test split measures the target alone
+    learn.remove_cbs(method_cbs + logs)  # the test split measures the target alone
     test_best = test_last = subsets = None
     if evaluate_test:
         test_best, test_last = _test_best_and_last(learn, test_dl, last)
@@ -217,11 +221,12 @@ def train_source(splits:Splits, # the data
                  quiet:bool=True, # no progress bars
                  device=None, # defaults to CUDA when present
                  evaluate_test:bool=True, # False: never read the test split (tuning)
+                 cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                 )->TrainResult:
     "Stage 1: train the source sensor's classifier alone."
     if tracking: tracking = {'log_model': True} | (tracking if isinstance(tracking, dict) else {})
     res = train_classifier(splits, modality, method='unimodal', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
-                           device=device, evaluate_test=evaluate_test)
+                           device=device, evaluate_test=evaluate_test, cbs=cbs)
     if save_to is not None: save_classifier(res.model, save_to)
     return res
 
@@ -239,6 +244,7 @@ def train_target(splits:Splits, # the data
                  quiet:bool=True, # no progress bars
                  device=None, # defaults to CUDA when present
                  evaluate_test:bool=True, # False: never read the test split (tuning)
+                 cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                 )->TrainResult:
     "Stage 2: freeze `source` and train the target sensor's classifier by `method`."
     if source is not None and not isinstance(source, nn.Module):
@@ -248,7 +254,7 @@ def train_target(splits:Splits, # the data
         check_meta(model_meta(source), source_modality, splits.info.classes, 'the source model', strict=False)
     return train_classifier(splits, modality, method=method, source=source, source_modality=source_modality, cfg=cfg,
                             seed=seed, tracking=tracking, quiet=quiet, device=device,
-                            evaluate_test=evaluate_test)
+                            evaluate_test=evaluate_test, cbs=cbs)
 
 @legacy_args('cfg', 'seed', mlflow='tracking')
 def train_late_fusion(splits:Splits, # the data, every sensor of it
@@ -259,7 +265,8 @@ def train_late_fusion(splits:Splits, # the data, every sensor of it
                       quiet:bool=True, # no progress bars
                       device=None, # defaults to CUDA when present
                       evaluate_test:bool=True, # False: never read the test split (tuning)
+                      cbs:list=(), # more callbacks for the training
                      )->TrainResult:
     "The multimodal upper bound: one late-fusion model that reads every sensor, trained under the same budget."
     return train_classifier(splits, None, method='late_fusion', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
-                            device=device, evaluate_test=evaluate_test)
+                            device=device, evaluate_test=evaluate_test, cbs=cbs)
