@@ -63,9 +63,8 @@ def dcat_train(
     if stage not in ('source', 'target'): raise ValueError(f"--stage must be 'source' or 'target', got {stage!r}")
     if mlflow: print("dcat-train: --mlflow is now --tracking (works for one more release)", file=sys.stderr)
     m, splits, out = get_method(method), load_dataset(dataset, split), Path(out)
-    cfg = TransferConfig(epochs=epochs, lr=lr, lam=lam, batch_size=batch_size, d_model=d_model,
-                         cache_source=not no_cache)
-    kw = dict(cfg=cfg, seed=seed, tracking=tracking or mlflow, quiet=quiet)
+    kw = dict(seed=seed, tracking=tracking or mlflow, quiet=quiet, cfg=TransferConfig(
+        epochs=epochs, lr=lr, lam=lam, batch_size=batch_size, d_model=d_model, cache_source=not no_cache))
     if stage == 'source': res = train_source(splits, modality, save_to=out/'source.pt', **kw)
     elif m.fusion: res = train_late_fusion(splits, **kw)
     else:
@@ -73,10 +72,10 @@ def dcat_train(
             raise ValueError(f"--method {method} needs --source (a stage-1 file or MLflow URI) and --source-modality")
         res = train_target(splits, modality, source=source, source_modality=source_modality, method=method, **kw)
         export_model(res, out/'model', splits)
-    _write_run(out, res, stage=stage, dataset=dataset, split=split, config=cfg.to_dict())
-    print(f"{stage} {method if stage == 'target' else 'unimodal'} on {modality}: "
-          f"test macro-F1 {res.test_best['f1_macro']:.3f} (best-validation epoch {res.best_epoch}), "
-          f"{res.test_last['f1_macro']:.3f} (last epoch); saved to {out}")
+    _write_run(out, res, stage=stage, dataset=dataset, split=split, config=kw['cfg'].to_dict())
+    print(f"{stage} {method if stage == 'target' else 'unimodal'} on {modality}: test macro-F1 "
+          f"{res.test_best['f1_macro']:.3f} (best-validation epoch {res.best_epoch}), {res.test_last['f1_macro']:.3f} "
+          f"(last epoch); saved to {out}")
 
 # %% ../nbs/07b_cli.ipynb #eb17c4cd
 @call_parse
