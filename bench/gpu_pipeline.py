@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 import torch
 from d_cat.data.offline import watch_imu
-from d_cat.transfer import TransferConfig, train_source, train_target
+from d_cat.pipeline import TransferConfig, train_source, train_target
 
 p = argparse.ArgumentParser()
 p.add_argument('--out', default='bench/gpu_pipeline.json'); p.add_argument('--epochs', type=int, default=10)
@@ -30,11 +30,14 @@ def timed(name, f):
                  'test_f1_best': round(res.test_best['f1_macro'], 4), 'test_f1_last': round(res.test_last['f1_macro'], 4)})
     print(rows[-1], flush=True)
     return res
-train_source(splits, 'acc', TransferConfig(epochs=1, batch_size=a.batch_size), device=dev)  # warm-up (CUDA context, kernels)
-src = timed('source (acc, unimodal)', lambda: train_source(splits, 'acc', cfg, device=dev))
-timed('target gyro, unimodal', lambda: train_target(splits, 'gyro', None, None, 'unimodal', cfg, device=dev))
-timed('target gyro, D-CAT live source', lambda: train_target(splits, 'gyro', src.model, 'acc', 'dcat', TransferConfig(**{**cfg.to_dict(), 'cache_source': False}), device=dev))
-timed('target gyro, D-CAT cached scores', lambda: train_target(splits, 'gyro', src.model, 'acc', 'dcat', cfg, device=dev))
+train_source(splits, 'acc', cfg=TransferConfig(epochs=1, batch_size=a.batch_size), device=dev)  # warm-up (CUDA context, kernels)
+src = timed('source (acc, unimodal)', lambda: train_source(splits, 'acc', cfg=cfg, device=dev))
+timed('target gyro, unimodal', lambda: train_target(splits, 'gyro', method='unimodal', cfg=cfg, device=dev))
+live = TransferConfig(**{**cfg.to_dict(), 'cache_source': False})
+timed('target gyro, D-CAT live source', lambda: train_target(splits, 'gyro', source=src.model, source_modality='acc',
+                                                            method='dcat', cfg=live, device=dev))
+timed('target gyro, D-CAT cached scores', lambda: train_target(splits, 'gyro', source=src.model, source_modality='acc',
+                                                              method='dcat', cfg=cfg, device=dev))
 gpu = torch.cuda.get_device_name(0) if dev.type == 'cuda' else 'none'
 out = {'date': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'gpu': gpu, 'torch': torch.__version__,
        'python': platform.python_version(), 'dataset': 'watch_imu (id)', 'train_windows': n_train, 'epochs': a.epochs,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['STEP_METHODS', 'TARGETS', 'QUICK', 'FULL', 'cpu_model', 'machine_info', 'synchronize', 'time_fn', 'StepTimerCB',
-           'step_benchmark', 'memory_benchmark', 'loss_benchmark', 'loader_benchmark', 'accuracy_table',
-           'bench_devices', 'run_bench', 'bench_markdown', 'write_bench', 'dcat_bench']
+           'step_benchmark', 'memory_benchmark', 'loss_benchmark', 'loader_benchmark', 'bench_devices', 'run_bench',
+           'dcat_bench']
 
 # %% ../nbs/09_bench.ipynb #57a45d80
 import torch
@@ -25,7 +25,10 @@ from fastcore.script import call_parse, store_true
 from .cross_attention_loss import cross_attention_loss, cross_attention_loss_naive
 from .learner import Learner, Callback, set_seed
 from .encoders import build_classifier
-from .transfer import freeze, DCATCB, CachedDCATCB, SourceScoreCache, SourceScoresDataset, TransferConfig
+from .methods import freeze, get_method
+from .pipeline import TransferConfig
+from .compat import legacy_args
+from .bench_report import accuracy_table, bench_markdown, write_bench
 from .data.core import loader_throughput
 from .data.offline import watch_imu, basic_motions, av_digits
 
@@ -69,7 +72,7 @@ def time_fn(f, # the function to time, called with no arguments
 
 # %% ../nbs/09_bench.ipynb #5d12be05
 class StepTimerCB(Callback):
-    "Wall and process CPU time of each training step, from the first `before_batch` to `cleanup_batch` (CUDA synchronised)."
+    "Wall and process CPU time of each training step, from `before_batch` to `cleanup_batch` (CUDA synchronised)."
     order = -100
     def __init__(self): self.times, self.cpu_times, self.t0 = [], [], None
     def _device(self, learn): return next(learn.model.parameters()).device
@@ -86,21 +89,35 @@ class StepTimerCB(Callback):
 # %% ../nbs/09_bench.ipynb #3759180d
 STEP_METHODS = ('unimodal', 'dcat_live', 'dcat_cached')
 
-def _transfer_cbs(method, source, source_input, cache):
-    if method == 'unimodal': return []
-    if method == 'dcat_live': return [DCATCB(source, source_input)]
-    if method == 'dcat_cached': return [CachedDCATCB(cache, source, source_input)]
-    raise ValueError(f"unknown method {method!r}; choose from {STEP_METHODS}")
+def _step_cbs(step:str, source, source_modality:str, train_ds, device)->tuple:
+    "(callbacks, training set) of a benchmarked step, built by the method registry as training builds them."
+    if step not in STEP_METHODS: raise ValueError(f"unknown method {step!r}; choose from {STEP_METHODS}")
+    name = 'unimodal' if step == 'unimodal' else 'dcat'
+    return get_method(name).callbacks(source, source_modality, TransferConfig(cache_source=step == 'dcat_cached'),
+                                      train_ds, device)
 
-def _fixed_batch(ds, batch_size:int, cache=None)->dict:
-    "The first `batch_size` samples of `ds` collated into one batch dict (carrying the cached source scores, given `cache`)."
-    ds = SourceScoresDataset(ds, cache) if cache is not None else ds
+def _fixed_batch(ds, batch_size:int)->dict:
+    "The first `batch_size` samples of `ds` collated into one batch dict (with their cached scores if `ds` has them)."
     return default_collate([ds[i] for i in range(min(batch_size, len(ds)))])
 
 # %% ../nbs/09_bench.ipynb #a4867417
+def _timed_rounds(learners:dict, timers:dict, batches:dict, rounds:int, steps:int)->tuple[dict, dict]:
+    "Wall and CPU seconds of every kept step, the methods taking turns in an order that rotates each round."
+    times, cpu_times = {m: [] for m in learners}, {m: [] for m in learners}
+    names = list(learners)
+    for r in range(rounds):
+        for m in names[r % len(names):] + names[:r % len(names)]:
+            learners[m].dls = ([batches[m]] * (steps + 1),)
+            learners[m].fit(1, valid=False)
+            times[m] += timers[m].times[1:]
+            cpu_times[m] += timers[m].cpu_times[1:]
+    return times, cpu_times
+
+# %% ../nbs/09_bench.ipynb #a4867418
+@legacy_args(source_input='source_modality')
 def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
                    target:str='gyro', # the sensor being trained
-                   source_input:str='acc', # the frozen source's sensor
+                   source_modality:str='acc', # the frozen source's sensor
                    device='cpu', # where to train
                    batch_size:int=64, # samples per step
                    d_model:int=32, # token width of both models (the `TransferConfig` default)
@@ -112,37 +129,30 @@ def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu
                   )->dict: # median step seconds per method, ratios to unimodal, and settings
     "Median training-step time of a unimodal, a live-source D-CAT and a cached-source D-CAT step, in the `Learner`."
     splits = splits if splits is not None else watch_imu('id')
-    device, info = torch.device(device), splits.info
-    for k in (target, source_input):
-        if k not in info.modalities: raise ValueError(f"step_benchmark: {k!r} is not a sensor of the data; choose from {info.names}")
+    device, info, arch = torch.device(device), splits.info, dict(d_model=d_model, n_heads=n_heads)
+    for k in (target, source_modality):
+        if k not in info.modalities:
+            raise ValueError(f"step_benchmark: {k!r} is not a sensor of the data; choose from {info.names}")
     set_seed(seed)
-    arch = dict(d_model=d_model, n_heads=n_heads)
     target0 = build_classifier(info.modalities[target], info.n_classes, **arch)
-    source = freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
-    cache = SourceScoreCache(source, splits.train, source_input)  # on the source's device
-    batches = {m: _fixed_batch(splits.train, batch_size, cache if m == 'dcat_cached' else None) for m in STEP_METHODS}
-    batch = batches['unimodal']
-    learners, timers = {}, {}
+    source = freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device)
+    learners, timers, batches = {}, {}, {}
     for m in STEP_METHODS:
-        timers[m] = StepTimerCB()
+        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
+        batches[m], timers[m] = _fixed_batch(ds, batch_size), StepTimerCB()
         learners[m] = Learner(copy.deepcopy(target0), ([batches[m]] * warmup,), inputs=target, metrics=('accuracy',),
-                              cbs=[timers[m], *_transfer_cbs(m, source, source_input, cache)], quiet=True, device=device)
+                              cbs=[timers[m], *cbs], quiet=True, device=device)
         if warmup: learners[m].fit(1, valid=False)
-    times, cpu_times = {m: [] for m in STEP_METHODS}, {m: [] for m in STEP_METHODS}
-    for r in range(rounds):
-        order = STEP_METHODS[r % 3:] + STEP_METHODS[:r % 3]
-        for m in order:
-            learners[m].dls = ([batches[m]] * (steps + 1),)
-            learners[m].fit(1, valid=False)
-            times[m] += timers[m].times[1:]; cpu_times[m] += timers[m].cpu_times[1:]
+    times, cpu_times = _timed_rounds(learners, timers, batches, rounds, steps)
     med = {m: statistics.median(t) for m, t in times.items()}
     cpu = {m: statistics.median(t) for m, t in cpu_times.items()}
-    return dict(device=str(device), batch_size=len(batch['label']), d_model=d_model, n_heads=n_heads,
-                target=target, source=source_input, data=info.name, rounds=rounds, steps=steps, warmup=warmup,
+    return dict(device=str(device), batch_size=len(batches['unimodal']['label']), d_model=d_model, n_heads=n_heads,
+                target=target, source=source_modality, data=info.name, rounds=rounds, steps=steps, warmup=warmup,
                 n_timed=len(times['unimodal']), autocast='bfloat16' if device.type == 'cuda' else None,
                 median_ms={m: 1e3 * t for m, t in med.items()}, median_cpu_ms={m: 1e3 * t for m, t in cpu.items()},
                 ratio_live=med['dcat_live'] / med['unimodal'], ratio_cached=med['dcat_cached'] / med['unimodal'],
-                ratio_live_cpu=cpu['dcat_live'] / cpu['unimodal'], ratio_cached_cpu=cpu['dcat_cached'] / cpu['unimodal'])
+                ratio_live_cpu=cpu['dcat_live'] / cpu['unimodal'],
+                ratio_cached_cpu=cpu['dcat_cached'] / cpu['unimodal'])
 
 # %% ../nbs/09_bench.ipynb #3197ebe7
 def _cpu_peak_bytes(run)->int|None:
@@ -151,7 +161,8 @@ def _cpu_peak_bytes(run)->int|None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True, with_stack=True) as prof:
+            with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True,
+                         with_stack=True) as prof:
                 run()
             with tempfile.TemporaryDirectory() as d:
                 path = os.path.join(d, 'timeline.json')
@@ -163,9 +174,10 @@ def _cpu_peak_bytes(run)->int|None:
     return int(max(sum(s) for s in sizes)) if sizes else 0
 
 # %% ../nbs/09_bench.ipynb #65b1f1b8
+@legacy_args(source_input='source_modality')
 def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
                      target:str='gyro', # the sensor being trained
-                     source_input:str='acc', # the frozen source's sensor
+                     source_modality:str='acc', # the frozen source's sensor
                      device='cpu', # where to train
                      batch_size:int=64, # samples per step
                      d_model:int=32, # token width of both models
@@ -175,30 +187,28 @@ def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_i
                     )->dict: # peak bytes per method, ratios to unimodal, and how they were measured
     "Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time."
     splits = splits if splits is not None else watch_imu('id')
-    device, info = torch.device(device), splits.info
-    batch = _fixed_batch(splits.train, batch_size)
-    arch = dict(d_model=d_model, n_heads=n_heads)
-    cuda = device.type == 'cuda'
-    peaks, cache_bytes = {}, None
+    device, info, cuda = torch.device(device), splits.info, torch.device(device).type == 'cuda'
+    peaks, cache_bytes, arch = {}, None, dict(d_model=d_model, n_heads=n_heads)
     for m in STEP_METHODS:
         gc.collect()
         if cuda: torch.cuda.empty_cache(); base = torch.cuda.memory_allocated(device)
         set_seed(seed)
         model = build_classifier(info.modalities[target], info.n_classes, **arch)
-        source = None if m == 'unimodal' else freeze(build_classifier(info.modalities[source_input], info.n_classes, **arch)).to(device)
-        cache = SourceScoreCache(source, splits.train, source_input) if m == 'dcat_cached' else None
+        source = (None if m == 'unimodal' else
+                  freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device))
+        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
+        cache = getattr(ds, 'cache', None)
         if cache is not None: cache_bytes = cache.scores.nbytes + cache.correct.nbytes
-        b = _fixed_batch(splits.train, batch_size, cache) if cache is not None else batch
-        learn = Learner(model, ([b] * steps,), inputs=target, metrics=('accuracy',), quiet=True, device=device,
-                        cbs=_transfer_cbs(m, source, source_input, cache))
+        learn = Learner(model, ([_fixed_batch(ds, batch_size)] * steps,), inputs=target, metrics=('accuracy',),
+                        quiet=True, device=device, cbs=cbs)
         run = lambda: learn.fit(1, valid=False)
         if cuda:
             torch.cuda.reset_peak_memory_stats(device)
             run(); peaks[m] = torch.cuda.max_memory_allocated(device) - base
         else: peaks[m] = _cpu_peak_bytes(run)
-        del learn, model, source, cache, run
+        del learn, model, source, cache, run, cbs, ds
     ok = all(p for p in peaks.values())
-    return dict(device=str(device), batch_size=len(batch['label']), d_model=d_model, steps=steps,
+    return dict(device=str(device), batch_size=min(batch_size, len(splits.train)), d_model=d_model, steps=steps,
                 method='torch.cuda.max_memory_allocated' if cuda else 'torch profiler memory timeline (CPU tensors)',
                 peak_bytes=peaks, cache_bytes=cache_bytes,
                 ratio_live=peaks['dcat_live'] / peaks['unimodal'] if ok else None,
@@ -244,22 +254,11 @@ def loader_benchmark(batch_size:int=64, # samples per batch
         out[name] = dict(samples=len(ds), samples_per_s=loader_throughput(ds, batch_size, num_workers, n_batches))
     return dict(batch_size=batch_size, n_batches=n_batches, num_workers=num_workers, datasets=out)
 
-# %% ../nbs/09_bench.ipynb #d86b5a2d
-def accuracy_table(results:str|Path|None, # `results.json` of `dcat-experiment` (or its folder), or None
-                  )->dict: # {'path', 'markdown' (the table or None), 'note'}
-    "The markdown accuracy table next to an experiment's `results.json`, or a note saying why there is none."
-    if results is None: return dict(path=None, markdown=None, note='no --results path given: accuracy table skipped')
-    p = Path(results)
-    folder = p if p.is_dir() else p.parent
-    md = folder / 'results.md'
-    if md.exists(): return dict(path=str(md), markdown=md.read_text().strip(), note=None)
-    if not p.exists(): raise FileNotFoundError(f"--results {str(p)!r} does not exist (expected the results.json of dcat-experiment)")
-    return dict(path=str(p), markdown=None, note=f'{md} not found next to {p}: accuracy table skipped')
-
 # %% ../nbs/09_bench.ipynb #a0b5b0fe
 TARGETS = dict(step_live=1.35, step_cached=1.05, memory=1.10, loss_speedup=150.)
 
-QUICK = dict(step=dict(batch_size=16, d_model=16, rounds=2, steps=3, warmup=1), memory=dict(batch_size=16, d_model=16, steps=2),
+QUICK = dict(step=dict(batch_size=16, d_model=16, rounds=2, steps=3, warmup=1),
+             memory=dict(batch_size=16, d_model=16, steps=2),
              loss=dict(batch_size=64, n=4, warmup=1), loader=dict(n_batches=2, av_per_class=5))
 FULL = dict(step=dict(batch_size=64, d_model=TransferConfig().d_model, rounds=40, steps=10, warmup=10),
             memory=dict(batch_size=64, d_model=TransferConfig().d_model, steps=3),
@@ -279,7 +278,7 @@ def run_bench(quick:bool=False, # tiny sizes (tests, the notebook)
               device:str|None=None, # 'cpu' or 'cuda'; None: the CPU and CUDA when present
               results:str|Path|None=None, # an experiment's results.json, for the accuracy table
               loaders:bool=True, # also time the data loaders
-              threads:int|None=None, # torch intra-op threads during the run (1 on a busy shared CPU); None: torch's default
+              threads:int|None=None, # torch intra-op threads (1 on a busy shared CPU); None: torch's default
               batch_size:int|None=None, # override the step and memory batch size
               d_model:int|None=None, # override the models' token width
              )->dict: # everything measured, JSON-serialisable
@@ -308,93 +307,6 @@ def _run_bench(quick, device, results, loaders, batch_size, d_model):
     res['seconds'] = time.perf_counter() - t0
     return res
 
-# %% ../nbs/09_bench.ipynb #59284122
-def _verdict(device:str, ok:bool|None)->str:
-    if ok is None: return 'not measured'
-    if not device.startswith('cuda'): return 'reference only (CPU)'
-    return 'met' if ok else '**missed**'
-
-def _mb(b): return 'n/a' if b is None else f"{b / 2**20:.2f} MiB"
-
-def bench_markdown(res:dict, # from `run_bench`
-                   notes:str='', # extra paragraphs (e.g. about the machine's load)
-                  )->str: # the report
-    "The benchmark report as markdown: machine, ratios beside their targets, raw numbers, loaders, accuracy."
-    m, T = res['machine'], res['targets']
-    lines = ['# d_cat benchmarks', '',
-             f"Generated by `dcat-bench{' --quick' if res['quick'] else ''}` on {m['date']} (UTC), in {res['seconds']:.0f} s.", '',
-             f"Machine: {m['cpu']}, {m['cores']} cores ({m['torch_threads']} torch threads), load average {m['load_avg']} "
-             f"at the start; torch {m['torch']}, Python {m['python']}; GPU: {m['gpu'] or 'none'}.", '']
-    if notes: lines += [notes.strip(), '']
-    if not any(d.startswith('cuda') for d in res['devices']):
-        lines += ['**No GPU rows**: no GPU was available on this machine, so the targets (which are GPU targets) are '
-                  'not checked here. To produce them, run `dcat-bench --device cuda` on a machine with a GPU '
-                  '(or plain `dcat-bench`, which adds CUDA rows whenever torch sees a GPU).', '']
-    lines += ['## Ratios against their baselines (same run, same batch)', '',
-              '| device | measure | ratio | target | verdict |', '| --- | --- | ---: | ---: | --- |']
-    for d in res['devices']:
-        s, mem, l = res['step'][d], res['memory'][d], res['loss'][d]
-        rows = [('step time, D-CAT live source / unimodal', s['ratio_live'], f"≤ {T['step_live']}", s['ratio_live'] <= T['step_live']),
-                ('step time, D-CAT cached scores / unimodal', s['ratio_cached'], f"≤ {T['step_cached']}", s['ratio_cached'] <= T['step_cached'])]
-        if not d.startswith('cuda'):
-            rows += [('step CPU time (process), D-CAT live source / unimodal', s['ratio_live_cpu'], f"≤ {T['step_live']}", s['ratio_live_cpu'] <= T['step_live']),
-                     ('step CPU time (process), D-CAT cached scores / unimodal', s['ratio_cached_cpu'], f"≤ {T['step_cached']}", s['ratio_cached_cpu'] <= T['step_cached'])]
-        rows += [
-                ('peak memory, D-CAT live source / unimodal', mem['ratio_live'], f"≤ {T['memory']}",
-                 None if mem['ratio_live'] is None else mem['ratio_live'] <= T['memory']),
-                ('peak memory, D-CAT cached scores / unimodal', mem['ratio_cached'], f"≤ {T['memory']}",
-                 None if mem['ratio_cached'] is None else mem['ratio_cached'] <= T['memory']),
-                (f"loss speed-up, vectorised vs per-sample loop (batch {l['batch_size']})", l['speedup'], f"≥ {T['loss_speedup']:.0f}",
-                 l['speedup'] >= T['loss_speedup'])]
-        for name, r, tgt, ok in rows:
-            lines.append(f"| {d} | {name} | {'n/a' if r is None else f'{r:.2f}x'} | {tgt} | {_verdict(d, ok)} |")
-    lines += ['', '## Raw numbers', '',
-              '| device | clock | unimodal step | D-CAT live step | D-CAT cached step | timed steps each | batch, d_model | autocast |',
-              '| --- | --- | ---: | ---: | ---: | ---: | --- | --- |']
-    for d in res['devices']:
-        s = res['step'][d]
-        for clock, ms in (('wall', s['median_ms']), ('process CPU', s['median_cpu_ms'])):
-            lines.append(f"| {d} | {clock} | {ms['unimodal']:.2f} ms | {ms['dcat_live']:.2f} ms | {ms['dcat_cached']:.2f} ms | {s['n_timed']} "
-                         f"| {s['batch_size']}, {s['d_model']} | {s['autocast'] or 'none (fp32)'} |")
-    lines += ['', '| device | unimodal peak | D-CAT live peak | D-CAT cached peak | score cache (host memory) | measured with |',
-              '| --- | ---: | ---: | ---: | ---: | --- |']
-    for d in res['devices']:
-        p = res['memory'][d]; pb = p['peak_bytes']
-        lines.append(f"| {d} | {_mb(pb['unimodal'])} | {_mb(pb['dcat_live'])} | {_mb(pb['dcat_cached'])} | {_mb(p['cache_bytes'])} | {p['method']} |")
-    lines += ['', '| device | vectorised loss | per-sample loop | batch, heads, tokens, d_head |', '| --- | ---: | ---: | --- |']
-    for d in res['devices']:
-        l = res['loss'][d]
-        lines.append(f"| {d} | {l['vectorised_ms']:.3f} ms | {l['naive_ms']:.1f} ms | {l['batch_size']}, {l['n_heads']}, {l['n_tokens']}, {l['d_head']} |")
-    s0 = res['step'][res['devices'][0]]
-    lines += ['', f"Step times: the `Learner` of `d_cat.learner` with the real `DCATCB` / `CachedDCATCB` callbacks of "
-              f"`d_cat.transfer`, target `{s0['target']}` and source `{s0['source']}` of `{s0['data']}` (same architecture, "
-              f"untrained: the cost does not depend on the weights), one fixed batch, AdamW; {s0['warmup']} warm-up steps per method, "
-              f"then {s0['rounds']} interleaved rounds of {s0['steps']} steps; median. Peak memory: one method at a time, "
-              f"{res['memory'][res['devices'][0]]['steps']} steps; it counts weights, gradients, optimizer state, activations, "
-              "the source's weights and, on the CPU, the score cache; on a GPU the cache stays in host memory "
-              "and only each batch's rows go to the device."]
-    lo = res.get('loaders')
-    if lo:
-        lines += ['', '## Data-loader throughput', '', f"Shuffled `DataLoader`, batch {lo['batch_size']}, {lo['num_workers']} workers, "
-                  f"{lo['n_batches']} timed batches after one warm-up (`d_cat.data.core.loader_throughput`).", '',
-                  '| dataset (train split) | samples | samples/s |', '| --- | ---: | ---: |']
-        lines += [f"| {n} | {v['samples']} | {v['samples_per_s']:,.0f} |" for n, v in lo['datasets'].items()]
-    a = res['accuracy']
-    lines += ['', '## Accuracy', '']
-    lines += [f"From `{a['path']}`:", '', a['markdown']] if a['markdown'] else [f"Skipped: {a['note']}."]
-    return '\n'.join(lines) + '\n'
-
-# %% ../nbs/09_bench.ipynb #9c2b4073
-def write_bench(res:dict, # from `run_bench`
-                out:str|Path='bench', # folder for results.json and results.md
-                notes:str='', # passed to `bench_markdown`
-               )->tuple: # (json path, markdown path)
-    "Write `results.json` and `results.md` into `out`."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    (out / 'results.json').write_text(json.dumps(res, indent=1) + '\n')
-    (out / 'results.md').write_text(bench_markdown(res, notes))
-    return out / 'results.json', out / 'results.md'
-
 # %% ../nbs/09_bench.ipynb #23fc6c4d
 @call_parse
 def dcat_bench(out:str='bench', # folder for results.json and results.md
@@ -408,7 +320,8 @@ def dcat_bench(out:str='bench', # folder for results.json and results.md
                d_model:int=None, # token width of source and target models (default: TransferConfig's)
               ):
     "Benchmark D-CAT's step time, memory and loss against their baselines; write results.json and results.md."
-    res = run_bench(quick, device, results, loaders=not no_loaders, threads=threads, batch_size=batch_size, d_model=d_model)
+    res = run_bench(quick, device, results, loaders=not no_loaders, threads=threads, batch_size=batch_size,
+                    d_model=d_model)
     paths = write_bench(res, out, notes)
     print(Path(paths[1]).read_text())
     print(f"wrote {paths[0]} and {paths[1]}")

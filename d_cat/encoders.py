@@ -357,7 +357,7 @@ class LateFusionClassifier(nn.Module):
         return self.head(self.drop(self.forward_features(batch))), None
 
 # %% ../nbs/02_encoders.ipynb #a5f1f7d6
-_KIND_NDIM = {'imu': 2, 'audio': 2, 'audio_features': 2, 'image': 3, 'video': 4}
+from .data.core import KINDS  # the one table of sensor kinds: kind -> dimensions of one sample
 
 def build_encoder(spec, # a ModalitySpec, or any object with .kind, .shape (no batch dim) and optional .rate
                   d_model:int=64, # token width
@@ -365,9 +365,10 @@ def build_encoder(spec, # a ModalitySpec, or any object with .kind, .shape (no b
                  )->nn.Module:
     "The encoder for one sensor described by `spec`."
     kind, shape = getattr(spec, 'kind', None), tuple(getattr(spec, 'shape', ()))
-    if kind not in _KIND_NDIM: raise ValueError(f"build_encoder: unknown modality kind {kind!r}; expected one of {list(_KIND_NDIM)}")
-    if len(shape) != _KIND_NDIM[kind]:
-        raise ValueError(f"build_encoder: kind {kind!r} needs a {_KIND_NDIM[kind]}-d sample shape (no batch dim), got {shape}")
+    if kind not in KINDS:
+        raise ValueError(f"build_encoder: unknown modality kind {kind!r}; expected one of {list(KINDS)}")
+    if len(shape) != KINDS[kind]:
+        raise ValueError(f"build_encoder: kind {kind!r} needs a {KINDS[kind]}-d sample shape (no batch dim), got {shape}")
     if kind == 'imu': return IMUEncoder(shape[0], d_model, **kwargs)
     if kind == 'audio':
         if shape[0] != 1: raise ValueError(f"build_encoder: kind 'audio' is a mono waveform (1, T), got {shape}")

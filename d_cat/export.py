@@ -1,4 +1,4 @@
-"""Save the target model alone with a small JSON card, reload it without the source model or any multimodal data, and predict from one sensor; TorchScript and ONNX for serving.
+"""Save the target model alone with a small JSON card, reload it without the source model or any multimodal data, and predict from one sensor; torch.export, TorchScript and ONNX for serving.
 
 Docs: https://d-cat-dev.github.io/d_cat/export.html.md"""
 
@@ -6,35 +6,24 @@ Docs: https://d-cat-dev.github.io/d_cat/export.html.md"""
 
 # %% ../nbs/08_export.ipynb #19196f0e
 from __future__ import annotations
-import json, os, warnings
+import functools, json, warnings
 from pathlib import Path
 import torch
 import torch.nn as nn
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['Standardize', 'DeployedModel', 'make_card', 'export_model', 'export_onnx', 'load_exported', 'load_program',
-           'load_torchscript']
+__all__ = ['make_card', 'DeployedModel', 'export_model', 'export_onnx', 'load_exported', 'load_program', 'load_torchscript',
+           'Standardize']
 
 # %% ../nbs/08_export.ipynb #05c358bd
 import d_cat
-from .data.core import DataInfo, Normalizer
-from .encoders import classifier_from_config
+from .data.core import DataInfo, Normalizer, Splits, Standardize
+from .encoders import classifier_from_config, single_sensor_view
 from .learner import unwrap
-
-# %% ../nbs/08_export.ipynb #c4edb8d1
-class Standardize(nn.Module):
-    "(x - mean) / std per channel, with the channel axis of one sample given (0 for (C, T) and (C, H, W))."
-    def __init__(self, mean:list, # per-channel means
-                 std:list, # per-channel standard deviations
-                 channel_axis:int=0, # channel axis within one sample (without the batch axis)
-                 ndim:int=2, # dimensions of one sample
-                ):
-        super().__init__()
-        shape = [1] * (ndim + 1); shape[channel_axis + 1] = -1
-        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).reshape(shape))
-        self.register_buffer('std', torch.tensor(std, dtype=torch.float32).reshape(shape))
-    def forward(self, x:Tensor)->Tensor: return (x - self.mean) / self.std
+from .checkpoints import atomic_save, model_meta, check_meta, set_meta
+from .pipeline import TrainResult
+_all_ = ['Standardize']
 
 # %% ../nbs/08_export.ipynb #41816b1d
 class DeployedModel(nn.Module):
@@ -44,9 +33,9 @@ class DeployedModel(nn.Module):
                 ):
         super().__init__()
         self.model, self.card = unwrap(model), card
-        norm = card.get('normalization')
-        self.standardize = (Standardize(norm['mean'], norm['std'], norm['channel_axis'], len(card['input_shape']))
-                            if norm else nn.Identity())
+        norm, ndim = card.get('normalization'), len(card['input_shape'])
+        name = f"the {card['modality']!r} sensor"
+        self.standardize = Standardize.from_dict(norm, ndim, name) if norm else nn.Identity()
     @property
     def classes(self)->list: return self.card['classes']
     def forward(self, x:Tensor)->Tensor:
@@ -71,68 +60,110 @@ class DeployedModel(nn.Module):
         return [self.classes[i] for i in probs.argmax(-1)], probs
 
 # %% ../nbs/08_export.ipynb #db765c23
-def make_card(model:nn.Module, # the classifier (its `.config` is stored)
-              modality:str, # the batch key of its sensor
-              info:DataInfo, # the data it was trained on (shape, rate, classes)
-              normalizer:Normalizer|None=None, # the training normaliser (None: inputs are used as they come)
-              **extra, # anything else worth recording (metrics, method, source sensor, ...)
+def _data_parts(data, normalizer)->tuple:
+    "(DataInfo, normaliser) from `Splits` or a `DataInfo` (and the normaliser given beside it)."
+    if isinstance(data, Splits): return data.info, normalizer if normalizer is not None else data.normalizer
+    if isinstance(data, DataInfo): return data, normalizer
+    raise TypeError(f"data must be the Splits the model was trained on (or their DataInfo), got {type(data).__name__}")
+
+def make_card(model:nn.Module, # the classifier (its record and `.config` are stored)
+              data:Splits|DataInfo, # the data it was trained on (shape, rate, classes; the normaliser of `Splits`)
+              normalizer:Normalizer|None=None, # the training normaliser, when `data` is a DataInfo
+              modality:str|None=None, # its sensor, for a model that does not record it
+              **extra, # anything else worth recording (metrics, notes, ...)
              )->dict:
     "The JSON card of an exported model."
+    info, normalizer = _data_parts(data, normalizer)
+    meta = model_meta(model)
+    if meta.get('config', {}).get('type') == 'LateFusionClassifier':
+        raise ValueError("a late-fusion model reads every sensor: it is the multimodal upper bound, "
+                         "not a one-sensor model to deploy")
+    modality = modality or meta.get('modality')
+    if modality is None: raise ValueError("the model records no sensor: pass modality= (d_cat.pipeline records it)")
+    check_meta(meta, modality, info.classes, 'the exported model', strict=False)
     if modality not in info.modalities: raise ValueError(f"modality {modality!r} is not in {info.names}")
-    if getattr(unwrap(model), 'config', {}).get('type') == 'LateFusionClassifier':
-        raise ValueError("a late-fusion model reads every sensor: it is the multimodal upper bound, not a one-sensor model to deploy")
     spec = info.modalities[modality]
-    norm = None
-    if normalizer is not None and modality in normalizer.stats:
-        norm = {'mean': normalizer.stats[modality]['mean'], 'std': normalizer.stats[modality]['std'],
-                'channel_axis': normalizer.axes.get(modality, spec.channel_axis)}
+    norm = (normalizer.standardizer(modality, len(spec.shape)).to_dict()
+            if normalizer is not None and modality in normalizer.stats else None)
+    training = {k: v for k, v in meta.items() if k not in ('modality', 'classes', 'config', 'dataset')}
     return {'format': 'd_cat-export/1', 'd_cat_version': d_cat.__version__, 'dataset': info.name,
             'modality': modality, 'kind': spec.kind, 'input_shape': list(spec.shape), 'sampling_rate': spec.rate,
-            'channels': spec.channels, 'classes': list(info.classes), 'normalization': norm,
-            'config': unwrap(model).config, **extra}
+            'channels': spec.channels, 'classes': list(info.classes), 'normalization': norm, **training,
+            'config': meta['config'], **extra}
+
+# %% ../nbs/08_export.ipynb #0e800002
+def _old_call(f):
+    "Accept the previous release's `f(model, [folder,] modality, info, normalizer, ...)` for one release."
+    n = 2 if f.__name__ == 'export_model' else 1  # arguments before `modality` in the old form
+    @functools.wraps(f)
+    def _f(*args, **kwargs):
+        old = len(args) > n and isinstance(args[n], str) and (len(args) > n + 1 or 'info' in kwargs)
+        if old or ('info' in kwargs and 'data' not in kwargs):
+            warnings.warn(f"{f.__name__}(model, ..., modality, info, normalizer): pass the TrainResult and the Splits, "
+                          f"{f.__name__}(result, ..., splits) (the old form works for one more release)",
+                          DeprecationWarning, stacklevel=2)
+            names = ['modality', 'info', 'normalizer'] + (['program', 'torchscript', 'onnx'] if n == 2 else [])
+            kwargs.update(zip(names, args[n:]))
+            args = args[:n] + (kwargs.pop('info'),)
+        return f(*args, **kwargs)
+    return _f
+
+make_card = _old_call(make_card)
+
+def _write_json(obj, path): Path(path).write_text(json.dumps(obj, indent=2))
 
 # %% ../nbs/08_export.ipynb #0293b89a
-def export_model(model:nn.Module, # the trained target classifier
-                 folder:str|Path, # where to write model.pt, card.json (and model.ts, model.onnx)
-                 modality:str, # its sensor
-                 info:DataInfo, # the data it was trained on
-                 normalizer:Normalizer|None=None, # the training normaliser (splits.normalizer)
+@_old_call
+def export_model(result:TrainResult|nn.Module, # what `train_target` returned, or a trained classifier
+                 folder:str|Path, # where to write model.pt, card.json (and model.pt2, model.ts, model.onnx)
+                 data:Splits|DataInfo, # the data it was trained on: `Splits` (or their DataInfo and `normalizer`)
+                 normalizer:Normalizer|None=None, # the training normaliser, when `data` is a DataInfo
+                 modality:str|None=None, # its sensor, for a classifier that does not record it
                  program:bool=True, # also write model.pt2, a `torch.export` program (runs with torch alone)
                  torchscript:bool=True, # also write model.ts, TorchScript (runs with torch alone, also from C++)
                  onnx:bool=False, # also write model.onnx (needs the `onnx` package)
                  **extra, # recorded in the card
                 )->Path:
-    "Write the deployable one-sensor model: weights + card (+ TorchScript, ONNX)."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    card = make_card(model, modality, info, normalizer, **extra)
-    m = unwrap(model)
-    torch.save({'config': m.config, 'state_dict': {k: v.cpu() for k, v in m.state_dict().items()}}, folder/'model.pt.tmp')
-    os.replace(folder/'model.pt.tmp', folder/'model.pt')
-    (folder/'card.json').write_text(json.dumps(card, indent=2))
+    "Write the deployable one-sensor model: weights + card (+ torch.export program, TorchScript, ONNX)."
+    folder, m = Path(folder), unwrap(result.model if isinstance(result, TrainResult) else result)
+    if getattr(m, 'config', {}).get('type') == 'DropoutFusionClassifier':  # a multi-sensor model ships on one sensor
+        meta = {k: v for k, v in model_meta(m).items() if k != 'config'}
+        m = set_meta(single_sensor_view(m, modality or meta.get('modality')), **meta)
+    if isinstance(result, TrainResult):
+        extra = {'best_epoch': result.best_epoch, 'test_best': result.test_best, 'test_last': result.test_last, **extra}
+    card = make_card(m, data, normalizer=normalizer, modality=modality, **extra)
+    atomic_save({'config': m.config, 'state_dict': {k: v.cpu() for k, v in m.state_dict().items()}}, folder/'model.pt')
+    atomic_save(card, folder/'card.json', save=_write_json)
     deployed = DeployedModel(classifier_from_config(m.config), card).eval()
     deployed.model.load_state_dict(m.state_dict())
     example = torch.zeros(2, *card['input_shape'])
     if program:
         batch = torch.export.Dim('batch', min=1)
-        torch.export.save(torch.export.export(deployed.cpu(), (example,), dynamic_shapes=({0: batch},)), str(folder/'model.pt2'))
+        exported = torch.export.export(deployed.cpu(), (example,), dynamic_shapes=({0: batch},))
+        atomic_save(exported, folder/'model.pt2', save=lambda p, f: torch.export.save(p, str(f)))
     if torchscript:
-        with warnings.catch_warnings():  # deprecation and tracer warnings: the shape checks are constant for a fixed layout
+        with warnings.catch_warnings():  # deprecation and tracer warnings: shape checks are constant for one layout
             warnings.simplefilter('ignore')
-            torch.jit.trace(deployed.cpu(), example, check_trace=False).save(str(folder/'model.ts'))
+            traced = torch.jit.trace(deployed.cpu(), example, check_trace=False)
+        atomic_save(traced, folder/'model.ts', save=lambda t, f: t.save(str(f)))
     if onnx: export_onnx(deployed, folder/'model.onnx', example)
     return folder
 
 # %% ../nbs/08_export.ipynb #1ef87d39
-def export_onnx(deployed:DeployedModel, path:str|Path, example:Tensor)->Path:
+def export_onnx(deployed:DeployedModel, # the model to write (`load_exported` gives one)
+                path:str|Path, # the .onnx file
+                example:Tensor, # an input batch of the right shape (any batch size)
+               )->Path:
     "Write `deployed` as one ONNX file with a dynamic batch axis (requires the `onnx` and `onnxscript` packages)."
     try: import onnx, onnxscript  # noqa: F401
     except ImportError as e:
         raise ImportError(f"ONNX export needs the `onnx` and `onnxscript` packages ({e.name} is missing): "
                           "pip install 'd-cat[onnx]'") from e
     batch = torch.export.Dim('batch', min=1)
-    torch.onnx.export(deployed.cpu().eval(), (example,), str(path), input_names=['x'], output_names=['logits'],
-                      dynamic_shapes=({0: batch},), external_data=False, verbose=False)
-    return Path(path)
+    def _save(model, f):
+        torch.onnx.export(model, (example,), str(f), input_names=['x'], output_names=['logits'],
+                          dynamic_shapes=({0: batch},), external_data=False, verbose=False)
+    return atomic_save(deployed.cpu().eval(), path, save=_save)
 
 # %% ../nbs/08_export.ipynb #fabed088
 def load_exported(folder:str|Path, # a folder written by `export_model`
@@ -140,8 +171,9 @@ def load_exported(folder:str|Path, # a folder written by `export_model`
     "Reload an exported model: needs d_cat and torch, not the source model or any multimodal data."
     folder = Path(folder)
     for f in ('card.json', 'model.pt'):
-        if not (folder/f).is_file(): raise FileNotFoundError(f"{folder/f} is missing: expected a folder written by export_model "
-                                                             "(card.json + model.pt)")
+        if not (folder/f).is_file():
+            raise FileNotFoundError(f"{folder/f} is missing: expected a folder written by export_model "
+                                    "(card.json + model.pt)")
     card = json.loads((folder/'card.json').read_text())
     ck = torch.load(folder/'model.pt', map_location='cpu', weights_only=True)
     model = classifier_from_config(ck['config'])

@@ -174,25 +174,33 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
 # %% ../nbs/04_viz.ipynb #af84a846
 import pandas as pd
 
+def _is_metric(col:str, metrics)->bool:
+    if metrics is None: return 'loss' not in col.lower()
+    return col in metrics or col.split('_', 1)[-1] in metrics
+
 def plot_curves(history, # list of per-epoch dicts, or a DataFrame with one row per epoch
                 x:str='epoch', # column for the x axis; if absent, 0, 1, 2, ...
                 title:str|None=None, # figure title
                 figsize:tuple=(8, 3), # figure size in inches
-               )->Figure: # one axes for losses and one for other metrics (when both exist)
+                metrics=None, # names of the metric columns (default: every column without 'loss' in its name)
+               )->Figure: # one axes for losses and one for metrics (when both exist)
     "Loss and metric curves from a training history."
     if isinstance(history, pd.DataFrame): df = history.copy()
-    elif isinstance(history, (list, tuple)) and all(isinstance(r, dict) for r in history): df = pd.DataFrame(list(history))
+    elif isinstance(history, (list, tuple)) and all(isinstance(r, dict) for r in history):
+        df = pd.DataFrame(list(history))
     else: raise TypeError(f"history must be a list of dicts or a DataFrame, got {type(history).__name__}")
     if df.empty: raise ValueError("history is empty: nothing to plot")
     xs = df[x] if x in df else pd.Series(np.arange(len(df)), name=x)
     cols = [c for c in df.columns if c != x and pd.api.types.is_numeric_dtype(df[c])]
     if not cols: raise ValueError(f"history has no numeric columns besides {x!r}; got columns {list(df.columns)}")
-    groups = [g for g in ([c for c in cols if 'loss' in c.lower()], [c for c in cols if 'loss' not in c.lower()]) if g]
+    groups = [(name, g) for name, g in (('loss', [c for c in cols if not _is_metric(c, metrics)]),
+                                        ('metric', [c for c in cols if _is_metric(c, metrics)])) if g]
     fig, axes = plt.subplots(1, len(groups), figsize=figsize, squeeze=False, constrained_layout=True)
-    for ax, group in zip(axes[0], groups):
+    for ax, (name, group) in zip(axes[0], groups):
         for c in group: ax.plot(xs, df[c], marker='o' if len(df) < 30 else None, ms=3, label=c)
-        ax.set(xlabel=x, ylabel='loss' if 'loss' in group[0].lower() else 'metric')
-        ax.legend(fontsize='small'); ax.grid(alpha=0.3)
+        ax.set(xlabel=x, ylabel=name)
+        ax.legend(fontsize='small')
+        ax.grid(alpha=0.3)
     if title: fig.suptitle(title)
     return fig
 

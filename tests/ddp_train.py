@@ -9,7 +9,8 @@ from pathlib import Path
 import torch, torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
-from d_cat.learner import Learner, Callback, CheckpointCB, set_seed
+from d_cat.learner import Learner, Callback, set_seed
+from d_cat.checkpoints import CheckpointCB
 
 class Toy(Dataset):
     "Dict samples {'x': (3, 8), 'label': int}; the label is readable from the channel means."

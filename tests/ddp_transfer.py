@@ -2,21 +2,21 @@
 import sys, torch, torch.distributed as dist
 from pathlib import Path
 from d_cat.data.offline import toy_sensors
-from d_cat.transfer import TransferConfig, train_source, train_target
+from d_cat.pipeline import TransferConfig, train_source, train_target
 
 out = Path(sys.argv[1])
 splits = toy_sensors(n=96)
 cfg = TransferConfig(epochs=2, d_model=16, n_heads=2, batch_size=16)
-source = train_source(splits, 'a', cfg, seed=0)
+source = train_source(splits, 'a', cfg=cfg, seed=0)
 res = {}
 for seed in (0, 1):
-    target = train_target(splits, 'b', source.model, 'a', 'feature_kd', cfg, seed=seed)
+    target = train_target(splits, 'b', source=source.model, source_modality='a', method='feature_kd', cfg=cfg, seed=seed)
     res[seed] = {k: v.detach().cpu() for k, v in target.model.state_dict().items()}
 # the feature-distillation projection trains outside the model: it must stay identical across ranks too
 from d_cat.learner import Learner, set_seed
 from d_cat.data.core import dataloaders
 from d_cat.encoders import build_classifier
-from d_cat.transfer import FeatureKDCB
+from d_cat.methods import FeatureKDCB
 set_seed(0)
 cb = FeatureKDCB(source.model, 'a')
 learn = Learner(build_classifier(splits.info.modalities['b'], splits.info.n_classes, d_model=16, n_heads=2),

@@ -12,7 +12,8 @@ from typing import Sequence
 
 # %% auto #0
 __all__ = ['KINDS', 'AXES', 'ModalitySpec', 'DataInfo', 'PairedDataset', 'sliding_windows', 'check_split', 'split_recordings',
-           'split_groups', 'split_in_time', 'Normalizer', 'Splits', 'make_splits', 'dataloaders', 'loader_throughput']
+           'split_groups', 'split_in_time', 'Standardize', 'Normalizer', 'Splits', 'make_splits', 'dataloaders',
+           'loader_throughput']
 
 # %% ../../nbs/03_data_core.ipynb #826925b6
 import numpy as np
@@ -395,6 +396,53 @@ def split_in_time(recordings:list, # R recordings, each a dict modality -> array
                                          "than one window and give no sample")
     return segs, np.repeat(labels, 3), np.repeat(groups, 3), tuple(np.arange(s, 3 * n, 3) for s in range(3))
 
+# %% ../../nbs/03_data_core.ipynb #5a0c2f7e
+import torch.nn as nn
+
+class Standardize(nn.Module):
+    """`(x - mean) / std` per channel of one sensor (one sample or a batch); `inverse` undoes it.
+
+    Args:
+        mean: per-channel means
+        std: per-channel standard deviations
+        channel_axis: channel axis within one sample (0 for (C, T) and (C, H, W), 1 for video)
+        ndim: dimensions of one sample (without the batch axis)
+        name: the sensor, as error messages name it
+    """
+    def __init__(self, mean:list, # per-channel means
+                 std:list, # per-channel standard deviations
+                 channel_axis:int=0, # channel axis within one sample (0 for (C, T) and (C, H, W), 1 for video)
+                 ndim:int=2, # dimensions of one sample (without the batch axis)
+                 name:str='the input', # the sensor, as error messages name it
+                ):
+        super().__init__()
+        self.channel_axis, self.ndim, self.name = channel_axis, ndim, name
+        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float64).reshape(-1))
+        self.register_buffer('std', torch.tensor(std, dtype=torch.float64).reshape(-1))
+    def _stats(self, x:Tensor)->tuple:
+        if x.ndim not in (self.ndim, self.ndim + 1):
+            raise ValueError(f"Standardize: {self.name} should be one sample of {self.ndim} dimensions or a batch "
+                             f"of them, got shape {tuple(x.shape)}")
+        ax = x.ndim - self.ndim + self.channel_axis
+        if x.shape[ax] != len(self.mean):
+            raise ValueError(f"Standardize: {self.name} has {x.shape[ax]} channels, statistics have {len(self.mean)}")
+        shape = [1] * x.ndim
+        shape[ax] = -1
+        return self.mean.to(x).reshape(shape), self.std.to(x).reshape(shape)  # x's dtype and device
+    def forward(self, x:Tensor)->Tensor:
+        mean, std = self._stats(x)
+        return (x - mean) / std
+    def inverse(self, x:Tensor)->Tensor:
+        "Raw sensor values from standardised ones."
+        mean, std = self._stats(x)
+        return x * std + mean
+    def to_dict(self)->dict:
+        "JSON-ready statistics (the `normalization` entry of an export card)."
+        return {'mean': self.mean.tolist(), 'std': self.std.tolist(), 'channel_axis': self.channel_axis}
+    @classmethod
+    def from_dict(cls, d:dict, ndim:int=2, name:str='the input')->Standardize:
+        return cls(d['mean'], d['std'], d.get('channel_axis', 0), ndim, name)
+
 # %% ../../nbs/03_data_core.ipynb #4fd204d3
 class Normalizer:
     """Per-modality, per-channel standardisation `(x - mean) / std`, fitted on training data only.
@@ -418,13 +466,27 @@ class Normalizer:
             info: gives each modality's channel axis
         """
         for k, x in data.items():
-            if k not in info.modalities: raise ValueError(f"Normalizer.fit: unknown modality {k!r}; info has {info.names}")
+            if k not in info.modalities:
+                raise ValueError(f"Normalizer.fit: unknown modality {k!r}; info has {info.names}")
             x = _as_tensor(x, k).double()
             if len(x) == 0: raise ValueError(f"Normalizer.fit: modality {k!r} has no samples to fit on")
-            self.axes[k] = info.modalities[k].channel_axis
-            flat = x.movedim(self.axes[k] + 1, 0).reshape(x.shape[self.axes[k] + 1], -1)
-            self.stats[k] = {'mean': flat.mean(1).tolist(), 'std': flat.std(1, correction=0).clamp_min(self.eps).tolist()}
+            ax = self.axes[k] = info.modalities[k].channel_axis
+            flat = x.movedim(ax + 1, 0).reshape(x.shape[ax + 1], -1)
+            std = flat.std(1, correction=0).clamp_min(self.eps)
+            self.stats[k] = {'mean': flat.mean(1).tolist(), 'std': std.tolist()}
         return self
+    def standardizer(self, k:str, # modality name
+                     ndim:int=2, # dimensions of one sample of `k`
+                    )->Standardize:
+        """The `Standardize` module of modality `k` (what a deployed model carries).
+
+        Args:
+            k: modality name
+            ndim: dimensions of one sample of `k`
+        """
+        if k not in self.stats:
+            raise KeyError(f"Normalizer: no statistics for modality {k!r}; fitted: {list(self.stats)}")
+        return Standardize(self.stats[k]['mean'], self.stats[k]['std'], self.axes.get(k, 0), ndim, f'modality {k!r}')
     def __call__(self, k:str, # modality name
                  x:Tensor, # (N, *shape) or one sample
                  batched:bool=True, # whether x has a leading batch dimension
@@ -436,22 +498,35 @@ class Normalizer:
             x: (N, *shape) or one sample
             batched: whether x has a leading batch dimension
         """
-        if k not in self.stats: raise KeyError(f"Normalizer: no statistics for modality {k!r}; fitted: {list(self.stats)}")
-        ax = self.axes.get(k, 0) + int(batched)
-        shp = [1] * x.ndim; shp[ax] = -1
-        m = torch.tensor(self.stats[k]['mean'], dtype=x.dtype, device=x.device).reshape(shp)
-        s = torch.tensor(self.stats[k]['std'], dtype=x.dtype, device=x.device).reshape(shp)
-        if m.numel() != x.shape[ax]:
-            raise ValueError(f"Normalizer: modality {k!r} has {x.shape[ax]} channels, statistics have {m.numel()}")
-        return (x - m) / s
-    def transform(self, data:dict)->dict:
-        "Standardise every fitted modality of a dict of batched tensors (others pass through)."
-        return {k: self(k, v) if k in self.stats else v for k, v in data.items()}
-    def state(self)->dict:
-        "JSON-serialisable state (rebuild with `Normalizer.from_state`)."
-        return {'stats': self.stats, 'axes': self.axes, 'eps': self.eps}
-    @classmethod
-    def from_state(cls, state:dict)->Normalizer: return cls(state['stats'], state.get('axes'), state.get('eps', 1e-6))
+        return self.standardizer(k, x.ndim - int(batched))(x)
+    def inverse(self, k:str, # modality name
+                x:Tensor, # standardised (N, *shape) or one sample
+                batched:bool=True, # whether x has a leading batch dimension
+               )->Tensor:
+        """Undo `self(k, x)`: raw sensor values from standardised ones.
+
+        Args:
+            k: modality name
+            x: standardised (N, *shape) or one sample
+            batched: whether x has a leading batch dimension
+        """
+        return self.standardizer(k, x.ndim - int(batched)).inverse(x)
+
+# %% ../../nbs/03_data_core.ipynb #9c41d7aa
+from fastcore.basics import patch_to
+
+@patch_to(Normalizer)
+def transform(self, data:dict)->dict:
+    "Standardise every fitted modality of a dict of batched tensors (others pass through)."
+    return {k: self(k, v) if k in self.stats else v for k, v in data.items()}
+
+@patch_to(Normalizer)
+def state(self)->dict:
+    "JSON-serialisable state (rebuild with `Normalizer.from_state`)."
+    return {'stats': self.stats, 'axes': self.axes, 'eps': self.eps}
+
+@patch_to(Normalizer, cls_method=True)
+def from_state(cls, state:dict)->Normalizer: return cls(state['stats'], state.get('axes'), state.get('eps', 1e-6))
 
 # %% ../../nbs/03_data_core.ipynb #d907f643
 @dataclass
