@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ALL_SENSORS', 'paired_gain', 'attach_rows', 'results_table', 'format_table', 'plot_gains', 'plot_fraction_gains',
-           'markdown_table', 'chosen_table', 'study_markdown']
+__all__ = ['ALL_SENSORS', 'paired_gain', 'attach_rows', 'results_table', 'format_table', 'gains_matrix', 'plot_gains',
+           'plot_fraction_gains', 'markdown_table', 'chosen_table', 'study_markdown']
 
 # %% ../nbs/07a_results.ipynb #534dcc86
 from matplotlib.figure import Figure
@@ -126,6 +126,30 @@ def format_table(table:pd.DataFrame, # from `results_table`, one fraction
              'last': 'Test macro-F1 at the last epoch'}[checkpoint]
     return (f"**{title}**: mean ± std over seeds; the gain is paired with the unimodal target of the same seed; "
             f"▲/▼: the {pct} interval excludes zero.\n\n" + '\n'.join(lines))
+
+# %% ../nbs/07a_results.ipynb #9a7e1c01
+def gains_matrix(table:pd.DataFrame, # from `results_table`, one fraction
+                 methods=None, # columns, in this order (default: every method in the table but unimodal)
+                )->str:
+    "Markdown: one row per setting, the unimodal target's F1, then each method's paired gain ± half-interval."
+    t = table[table.method != 'unimodal']
+    methods = list(methods) if methods is not None else list(dict.fromkeys(t.method))
+    unknown = sorted(set(methods) - set(t.method))
+    if unknown: raise ValueError(f"gains_matrix: no rows for methods {unknown}; the table has {sorted(set(t.method))}")
+    head = ['dataset', 'split', 'direction', 'unimodal F1 (%)'] + [m + (' ⁺' if _fusion(m) else '') for m in methods]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
+    for (ds, split, d), g in table.groupby(['dataset', 'split', 'direction'], sort=False):
+        g = g.set_index('method')
+        cells = [ds, split, d, f"{g.F1.get('unimodal', np.nan):.1f}"]
+        for m in methods:
+            if m not in g.index: cells.append(''); continue
+            r = g.loc[m]
+            half = f" ± {(r.hi - r.lo) / 2:.1f}" if pd.notna(r.lo) else ''
+            mark = ' **▲**' if r.sig and r.gain > 0 else ' **▼**' if r.sig else ''
+            cells.append(f"{r.gain:+.1f}{half}{mark}")
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return ('Paired gain over the unimodal target in F1 points, mean ± half its 95 % interval over seeds; '
+            '▲/▼: the interval excludes zero; ⁺: needs both sensors at test time.\n\n' + '\n'.join(lines))
 
 # %% ../nbs/07a_results.ipynb #fde4aed0
 def plot_gains(table:pd.DataFrame, # from `results_table`, one fraction
