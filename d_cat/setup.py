@@ -103,7 +103,7 @@ def _brief(run:dict)->str:
 
 class FullRun:
     "The numbers a tutorial page shows, from its full run: saved by a reader's run, read back under the tests."
-    def __init__(self, path:str|Path, # the results file (JSON) beside the notebook, e.g. 'data/12_when_helps.json'
+    def __init__(self, path:str|Path, # the results file (JSON) beside the notebook, e.g. 'data/10_imu_tutorial.json'
                  full:dict, # the full run's settings (epochs, seeds, the training config...): saved with the results
                  reduced:dict|None=None, # what the tests' reduced run changes in `full`
                  in_test:bool|None=None, # the tests' reduced mode; None: from the `IN_TEST` environment variable
