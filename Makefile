@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo study test sync readme docs bench install
+.PHONY: demo study test sync readme docs bench install pages
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ study: $(STAMP)
 ## Every test: notebooks, pytest, docs, and notebook/library sync; ends with `N passed, N failed`
 test: $(STAMP)
 	$(BIN)/python tools/check.py
+
+## The tutorials' full runs: what their pages show (nbs/tutorials/data/*.json + stored outputs); JOBS at once, one
+## thread each; ARGS="--fresh" recomputes all, ARGS="12 13" runs those two (see tools/full_runs.py)
+JOBS ?= 2
+pages: $(STAMP)
+	$(BIN)/python tools/full_runs.py --jobs $(JOBS) $(ARGS)
 
 ## After editing notebooks: export the library, clean the notebooks, regenerate README.md
 sync: $(STAMP)

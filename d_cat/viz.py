@@ -150,10 +150,11 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
                    y_pred, # predicted labels (n,), or logits (n, n_classes)
                    classes:list|None=None, # class names; None: 0..max label
                    normalize:str|None='true', # 'true' (rows sum to 1), 'pred', 'all' or None (counts)
-                   title:str|None=None, # axes title
-                   size:float=4.0, # figure side in inches
-                  )->Figure: # one axes
-    "Confusion matrix of predictions (or logits) against true labels."
+                   title:str|None=None, # axes title; None: the accuracy
+                   size:float|None=None, # figure side in inches; None: grows with the classes (3.2 for 4, 6.2 for 10)
+                   ax=None, # draw into these axes (a panel of your own figure) instead of a new figure
+                  )->Figure: # the figure of the axes
+    "Confusion matrix of predictions (or logits) against true labels; zeros are left blank, so the errors stand out."
     yt, yp = _np(y_true, 'y_true'), _np(y_pred, 'y_pred')
     if yp.ndim == 2: yp = yp.argmax(1)
     if yt.ndim != 1 or yp.ndim != 1 or len(yt) != len(yp) or len(yt) == 0:
@@ -162,14 +163,19 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
     n = len(classes) if classes is not None else int(max(yt.max(), yp.max())) + 1
     if max(yt.max(), yp.max()) >= n or min(yt.min(), yp.min()) < 0:
         raise ValueError(f"labels must lie in 0..{n - 1} for {n} classes, got values from {int(min(yt.min(), yp.min()))} to {int(max(yt.max(), yp.max()))}")
-    fig, ax = plt.subplots(figsize=(size, size), constrained_layout=True)
-    ConfusionMatrixDisplay.from_predictions(yt.astype(int), yp.astype(int), labels=list(range(n)),
-                                            display_labels=classes, normalize=normalize, ax=ax, colorbar=False,
-                                            values_format='.2f' if normalize else 'd', cmap='Blues')
+    if ax is None:
+        size = size or max(3.2, 0.5 * n + 1.2)   # about half an inch per class: ten classes stay readable
+        _, ax = plt.subplots(figsize=(size, size), constrained_layout=True)
+    disp = ConfusionMatrixDisplay.from_predictions(yt.astype(int), yp.astype(int), labels=list(range(n)),
+                                                   display_labels=classes, normalize=normalize, ax=ax, colorbar=False,
+                                                   values_format='.2f' if normalize else 'd', cmap='Blues',
+                                                   text_kw={'fontsize': 10 if n <= 6 else 8})
+    for t in disp.text_.ravel():
+        if float(t.get_text()) == 0: t.set_text('')   # "0.00" everywhere hides the few cells that matter
     acc = (yt == yp).mean()
     ax.set_title(title or f"accuracy {acc:.1%}")
     if classes is not None and max(len(str(c)) for c in classes) > 3: plt.setp(ax.get_xticklabels(), rotation=45, ha='right')
-    return fig
+    return ax.figure
 
 # %% ../nbs/04_viz.ipynb #af84a846
 import pandas as pd
