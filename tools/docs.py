@@ -727,7 +727,8 @@ def readme_text():
         if not src or re.match(r'#\s*\|\s*(hide|default_exp)', src): continue
         if c['cell_type'] == 'markdown': parts.append(re.sub(r'(?<!\\)\[([^\]]*)\]\(([^)\s]+)\)', _readme_link, src))
         elif c['cell_type'] == 'code':
-            parts.append(f'```python\n{src}\n```')
+            # `#| echo: false`: a cell that computes what the page shows (a table from results/): only its output
+            if not re.match(r'#\s*\|\s*echo:\s*false', src): parts.append(f'```python\n{src}\n```')
             for o in c.get('outputs', []):
                 text = ''.join(o.get('text', '') or o.get('data', {}).get('text/plain', ''))
                 if o.get('data', {}).get('text/markdown'): parts.append(''.join(o['data']['text/markdown']).rstrip())
