@@ -19,7 +19,7 @@ __all__ = ['make_card', 'DeployedModel', 'export_model', 'export_onnx', 'load_ex
 # %% ../nbs/08_export.ipynb #05c358bd
 import d_cat
 from .data.core import DataInfo, Normalizer, Splits, Standardize
-from .encoders import classifier_from_config, single_sensor_view
+from .fusion import classifier_from_config, single_sensor_view
 from .learner import unwrap
 from .checkpoints import atomic_save, model_meta, check_meta, set_meta
 from .pipeline import TrainResult

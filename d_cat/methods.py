@@ -372,7 +372,7 @@ register_method('feature_kd', _feature_kd, knobs=('lam',),
 
 # %% ../nbs/06_methods.ipynb #c51eb795
 def _build_dropout_fusion(info, modality, source_modality, cfg)->nn.Module:
-    from d_cat.encoders import build_dropout_fusion
+    from d_cat.fusion import build_dropout_fusion
     arch = dict(d_model=cfg.d_model, n_heads=cfg.n_heads, n_blocks=cfg.n_blocks, dropout=cfg.dropout)
     sensors = [source_modality, modality] if source_modality else None
     return build_dropout_fusion(info, cfg.p_drop, modalities=sensors, **arch)

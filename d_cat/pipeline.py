@@ -22,7 +22,8 @@ from .checkpoints import atomic_save, set_meta, model_meta, check_meta
 from .tracking import MLflowCB, default_tracking_uri, run_name
 from .ddp import DDPCB
 from .methods import METHODS, get_method
-from .encoders import build_classifier, build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
+from .encoders import build_classifier
+from .fusion import build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
 from .cross_attention_loss import DEFAULT_LAYOUT, LAYOUTS
 from .data.core import Splits, dataloaders
 from .compat import legacy_args
