@@ -16,7 +16,15 @@ __all__ = ['AttentionBackbone', 'ModalityClassifier']
 
 # %% ../nbs/01a_classifier.ipynb #62a44aea
 class AttentionBackbone(nn.Module):
-    "Encoder -> transformer blocks -> mean-pooled features; returns (pooled (B, d), (k, q, v) of the last block)."
+    """Encoder -> transformer blocks -> mean-pooled features; returns (pooled (B, d), (k, q, v) of the last block).
+
+    Args:
+        encoder: maps a batch to tokens (B, N, d_model)
+        d_model: token width; must equal the encoder's
+        n_heads: attention heads
+        n_blocks: transformer blocks (at least 1: the last one provides k, q, v)
+        dropout: dropout inside the blocks
+    """
     def __init__(self,
                  encoder:nn.Module, # maps a batch to tokens (B, N, d_model)
                  d_model:int=64, # token width; must equal the encoder's
@@ -42,7 +50,16 @@ class AttentionBackbone(nn.Module):
 
 # %% ../nbs/01a_classifier.ipynb #2632d1df
 class ModalityClassifier(nn.Module):
-    "One sensor's classifier: `forward(x) -> (logits (B, n_classes), (k, q, v))`, k, q, v each (B, H, N, d_head)."
+    """One sensor's classifier: `forward(x) -> (logits (B, n_classes), (k, q, v))`, k, q, v each (B, H, N, d_head).
+
+    Args:
+        encoder: an encoder from `d_cat.encoders` (or any module with .d_model and .config)
+        n_classes: number of classes
+        d_model: token width; must equal the encoder's
+        n_heads: attention heads
+        n_blocks: transformer blocks
+        dropout: dropout in the blocks and before the head
+    """
     def __init__(self,
                  encoder:nn.Module, # an encoder from `d_cat.encoders` (or any module with .d_model and .config)
                  n_classes:int, # number of classes
@@ -63,7 +80,14 @@ class ModalityClassifier(nn.Module):
 
     def forward_features(self, x:Tensor, # what the encoder reads
                         )->tuple: # (pooled (B, d_model), (k, q, v))
-        "(pooled (B, d_model), (k, q, v))"
+        """(pooled (B, d_model), (k, q, v))
+
+        Args:
+            x: what the encoder reads
+
+        Returns:
+            (pooled (B, d_model), (k, q, v))
+        """
         return self.backbone(x)
 
     def forward(self, x:Tensor, # what the encoder reads

@@ -41,7 +41,16 @@ class _Encoder(nn.Module):
 
 # %% ../nbs/02_encoders.ipynb #870904fd
 class IMUEncoder(_Encoder):
-    "Inertial sensor window (B, C, T) -> tokens (B, N, d_model) with 1-D convolutions over time."
+    """Inertial sensor window (B, C, T) -> tokens (B, N, d_model) with 1-D convolutions over time.
+
+    Args:
+        in_channels: sensor channels C (e.g. 3 for acc, 6 for acc+gyro)
+        d_model: token width
+        n_layers: conv layers
+        kernel_size: temporal kernel size
+        downsample: stride-2 layers: N = ceil(T / 2**downsample)
+        pos_encoding: add sinusoidal time codes
+    """
     def __init__(self,
                  in_channels:int, # sensor channels C (e.g. 3 for acc, 6 for acc+gyro)
                  d_model:int=64, # token width
@@ -64,7 +73,21 @@ class IMUEncoder(_Encoder):
 
 # %% ../nbs/02_encoders.ipynb #85a6ad4d
 class AudioEncoder(_Encoder):
-    "Audio -> tokens (B, N, d_model): raw waveform through a torchaudio log-mel front end, or precomputed frames."
+    """Audio -> tokens (B, N, d_model): raw waveform through a torchaudio log-mel front end, or precomputed frames.
+
+    Args:
+        d_model: token width
+        input: 'waveform': (B, 1, T) or (B, T) samples; 'features': (B, F, T) frames
+        sample_rate: waveform sample rate in Hz
+        n_mels: mel bands of the front end
+        in_channels: F, the feature count per frame; required for input='features'
+        n_fft: FFT size; default: next power of two of a 25 ms window
+        hop_length: samples between frames; default: 10 ms
+        n_layers: conv layers after the front end
+        kernel_size: temporal kernel size
+        downsample: stride-2 layers
+        pos_encoding: add sinusoidal time codes
+    """
     def __init__(self,
                  d_model:int=64, # token width
                  input:str='waveform', # 'waveform': (B, 1, T) or (B, T) samples; 'features': (B, F, T) frames
@@ -106,7 +129,14 @@ class AudioEncoder(_Encoder):
 def features(self:AudioEncoder,
              x:Tensor, # waveform (B, 1, T) or (B, T), or frames (B, F, T)
             )->Tensor: # (B, F, frames): log-mel in dB for waveforms, the input itself for features
-    "The front end alone: what the conv stem sees (before normalisation)."
+    """The front end alone: what the conv stem sees (before normalisation).
+
+    Args:
+        x: waveform (B, 1, T) or (B, T), or frames (B, F, T)
+
+    Returns:
+        (B, F, frames): log-mel in dB for waveforms, the input itself for features
+    """
     if self.input == 'waveform':
         if isinstance(x, Tensor) and x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
         _check_input(x, "AudioEncoder(input='waveform')", "(batch, 1, time) or (batch, time)", 2)
@@ -143,15 +173,25 @@ def _image_weights(stem:str, weights, pretrained:bool):
 
 # %% ../nbs/02_encoders.ipynb #a3f7b7f3
 class ImageEncoder(_Encoder):
-    "Image (B, C, H, W) -> tokens (B, N, d_model) from a conv stem, patches or a ResNet-18."
+    """Image (B, C, H, W) -> tokens (B, N, d_model) from a conv stem, patches or a ResNet-18.
+
+    Args:
+        in_channels: image channels C
+        d_model: token width
+        stem: 'conv' (two stride-2 convs), 'patch' (ViT patches) or 'resnet18'
+        patch_size: patch side for stem='patch'
+        resnet_stages: ResNet-18 stages kept for stem='resnet18'
+        weights: stem='resnet18': weights name ('DEFAULT') or state_dict path
+        pos_encoding: add 2-D sinusoidal position codes
+        pretrained: stem='resnet18' only: start from torchvision's ImageNet weights
+    """
     def __init__(self,
                  in_channels:int, # image channels C
                  d_model:int=64, # token width
                  stem:str='conv', # 'conv' (two stride-2 convs), 'patch' (ViT patches) or 'resnet18'
                  patch_size:int=4, # patch side for stem='patch'
                  resnet_stages:int=3, # ResNet-18 stages kept for stem='resnet18'
-                 weights:str|Path|WeightsEnum|None=None, # stem='resnet18' only: None, torchvision weights
-                                                         # ('DEFAULT') or a state_dict path
+                 weights:str|Path|WeightsEnum|None=None, # stem='resnet18': weights name ('DEFAULT') or state_dict path
                  pos_encoding:bool=True, # add 2-D sinusoidal position codes
                  pretrained:bool=False, # stem='resnet18' only: start from torchvision's ImageNet weights
                 ):
@@ -188,7 +228,19 @@ def forward(self:ImageEncoder, x:Tensor, # images (B, C, H, W)
 
 # %% ../nbs/02_encoders.ipynb #6436a066
 class VideoEncoder(_Encoder):
-    "Video (B, T, C, H, W) -> tokens: each frame through an `ImageEncoder`, plus time codes."
+    """Video (B, T, C, H, W) -> tokens: each frame through an `ImageEncoder`, plus time codes.
+
+    Args:
+        in_channels: frame channels C
+        d_model: token width
+        stem: frame stem: 'conv', 'patch' or 'resnet18' (see `ImageEncoder`)
+        patch_size: patch side for stem='patch'
+        resnet_stages: ResNet-18 stages for stem='resnet18'
+        weights: pretrained ResNet-18 weights for stem='resnet18'
+        pool_space: True: one token per frame (N=T); False: all spatial tokens (N=T*h*w)
+        pos_encoding: add time codes
+        pretrained: stem='resnet18' only: start the frame encoder from ImageNet weights
+    """
     def __init__(self,
                  in_channels:int, # frame channels C
                  d_model:int=64, # token width
@@ -224,7 +276,13 @@ def build_encoder(spec:ModalitySpec, # a ModalitySpec, or any object with .kind,
                   d_model:int=64, # token width
                   **kwargs, # passed to the encoder
                  )->nn.Module:
-    "The encoder for one sensor described by `spec`."
+    """The encoder for one sensor described by `spec`.
+
+    Args:
+        spec: a ModalitySpec, or any object with .kind, .shape (no batch dim) and .rate
+        d_model: token width
+        **kwargs: passed to the encoder
+    """
     kind, shape = getattr(spec, 'kind', None), tuple(getattr(spec, 'shape', ()))
     if kind not in KINDS:
         raise ValueError(f"build_encoder: unknown modality kind {kind!r}; expected one of {list(KINDS)}")
@@ -248,7 +306,17 @@ def build_classifier(spec:ModalitySpec, # a ModalitySpec (or any object with .ki
                      dropout:float=0.1, # dropout
                      **encoder_kwargs, # passed to the encoder, e.g. stem='resnet18'
                     )->ModalityClassifier:
-    "A `ModalityClassifier` with the right encoder for `spec`."
+    """A `ModalityClassifier` with the right encoder for `spec`.
+
+    Args:
+        spec: a ModalitySpec (or any object with .kind and .shape)
+        n_classes: number of classes
+        d_model: token width
+        n_heads: attention heads
+        n_blocks: transformer blocks
+        dropout: dropout
+        **encoder_kwargs: passed to the encoder, e.g. stem='resnet18'
+    """
     encoder = build_encoder(spec, d_model, **encoder_kwargs)
     return ModalityClassifier(encoder, n_classes, d_model, n_heads, n_blocks, dropout)
 
@@ -258,7 +326,12 @@ ENCODERS = {c.__name__: c for c in (IMUEncoder, AudioEncoder, ImageEncoder, Vide
 def encoder_from_config(config:dict, # an encoder's `.config`
                         load_weights:bool=False, # fetch the pretrained weights named in the config (else random init)
                        )->nn.Module:
-    "Rebuild an encoder from its `config`."
+    """Rebuild an encoder from its `config`.
+
+    Args:
+        config: an encoder's `.config`
+        load_weights: fetch the pretrained weights named in the config (else random init)
+    """
     if not isinstance(config, dict) or config.get('type') not in ENCODERS:
         got = config.get('type') if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"encoder_from_config: expected a dict with 'type' in {list(ENCODERS)}, got {got!r}")

@@ -25,7 +25,16 @@ __all__ = ['BATCH_META_KEYS', 'CLASSIFIERS', 'LateFusionClassifier', 'build_late
 
 # %% ../nbs/02b_fusion.ipynb #57a73fae
 class LateFusionClassifier(nn.Module):
-    "One backbone per sensor, pooled features concatenated, one linear head: `forward(batch) -> (logits, None)`."
+    """One backbone per sensor, pooled features concatenated, one linear head: `forward(batch) -> (logits, None)`.
+
+    Args:
+        encoders: modality name -> encoder
+        n_classes: number of classes
+        d_model: token width of every encoder
+        n_heads: attention heads per backbone
+        n_blocks: transformer blocks per backbone
+        dropout: dropout in the blocks and before the head
+    """
     def __init__(self,
                  encoders:dict, # modality name -> encoder
                  n_classes:int, # number of classes
@@ -48,7 +57,14 @@ class LateFusionClassifier(nn.Module):
 
     def forward_features(self, batch:dict, # sensor name -> tensor, for every sensor of the model
                         )->Tensor: # (B, n_modalities * d_model)
-        "Concatenated pooled features (B, n_modalities * d_model)."
+        """Concatenated pooled features (B, n_modalities * d_model).
+
+        Args:
+            batch: sensor name -> tensor, for every sensor of the model
+
+        Returns:
+            (B, n_modalities * d_model)
+        """
         expected = f"a batch dict with keys {self.names}"
         if not isinstance(batch, dict):
             raise TypeError(f"LateFusionClassifier expects {expected}, got {type(batch).__name__}")
@@ -69,7 +85,17 @@ def build_late_fusion(info:DataInfo, # a DataInfo (or any object with .modalitie
                       modalities:list|None=None, # which modalities to fuse; None: all of them
                       encoder_kwargs:dict|None=None, # modality name -> kwargs for its encoder
                      )->LateFusionClassifier:
-    "A `LateFusionClassifier` over the modalities of a dataset."
+    """A `LateFusionClassifier` over the modalities of a dataset.
+
+    Args:
+        info: a DataInfo (or any object with .modalities: name -> spec, and .classes)
+        d_model: token width
+        n_heads: attention heads
+        n_blocks: transformer blocks per sensor
+        dropout: dropout
+        modalities: which modalities to fuse; None: all of them
+        encoder_kwargs: modality name -> kwargs for its encoder
+    """
     names = list(info.modalities) if modalities is None else list(modalities)
     unknown = [n for n in names if n not in info.modalities]
     if unknown:
@@ -83,7 +109,16 @@ def sensor_dropout(present:Tensor, # (B, M) bool: the sensors each sample has
                    p_drop:float, # probability that a sample with two or more sensors loses some of them
                    generator:torch.Generator|None=None, # on `present`'s device; None: torch's global generator
                   )->Tensor: # (B, M) bool: the sensors each sample keeps, never none where it had some
-    "With probability `p_drop`, a sample keeps a uniform non-empty proper subset of its sensors; else all of them."
+    """With probability `p_drop`, a sample keeps a uniform non-empty proper subset of its sensors; else all of them.
+
+    Args:
+        present: (B, M) bool: the sensors each sample has
+        p_drop: probability that a sample with two or more sensors loses some of them
+        generator: on `present`'s device; None: torch's global generator
+
+    Returns:
+        (B, M) bool: the sensors each sample keeps, never none where it had some
+    """
     if not 0 <= p_drop <= 1: raise ValueError(f"sensor_dropout: p_drop is a probability in [0, 1], got {p_drop}")
     if not (isinstance(present, Tensor) and present.dtype == torch.bool and present.ndim == 2):
         got = f"{present.dtype} {tuple(present.shape)}" if isinstance(present, Tensor) else type(present).__name__
@@ -102,7 +137,18 @@ def sensor_dropout(present:Tensor, # (B, M) bool: the sensors each sample has
 BATCH_META_KEYS = ('label', 'group', 'present', 'source_scores', 'source_correct')
 
 class DropoutFusionClassifier(nn.Module):
-    "One backbone per sensor, the mean of the present sensors' pooled features, one head; sensor dropout in training."
+    """One backbone per sensor, the mean of the present sensors' pooled features, one head; sensor dropout in training.
+
+    Args:
+        encoders: sensor name -> encoder
+        n_classes: number of classes
+        d_model: token width of every encoder
+        n_heads: attention heads per backbone
+        n_blocks: transformer blocks per backbone
+        dropout: dropout in the blocks and before the head
+        p_drop: sensor dropout in training: the share of samples that lose some sensors
+        ignore: batch keys skipped although not sensors of the model (e.g. the data's other sensors)
+    """
     def __init__(self,
                  encoders:dict, # sensor name -> encoder
                  n_classes:int, # number of classes
@@ -153,7 +199,14 @@ def _selected(self:DropoutFusionClassifier, batch:dict, present)->tuple:
 @patch
 def present_mask(self:DropoutFusionClassifier, batch:dict, # sensor name -> tensor, optionally 'present'
                 )->tuple: # (sensors used, (B, n_used) bool: which samples have them)
-    "The sensors `batch` offers (its sensor keys, narrowed by an optional `batch['present']`), sample by sample."
+    """The sensors `batch` offers (its sensor keys, narrowed by an optional `batch['present']`), sample by sample.
+
+    Args:
+        batch: sensor name -> tensor, optionally 'present'
+
+    Returns:
+        (sensors used, (B, n_used) bool: which samples have them)
+    """
     if not isinstance(batch, dict):
         raise TypeError(f"DropoutFusionClassifier reads a batch dict {{sensor: tensor}} with sensors among "
                         f"{self.sensors}, got {type(batch).__name__}; for one sensor's tensor alone use "
@@ -179,7 +232,14 @@ def present_mask(self:DropoutFusionClassifier, batch:dict, # sensor name -> tens
 @patch
 def forward_features(self:DropoutFusionClassifier, batch:dict, # sensor name -> tensor, optionally 'present'
                     )->tuple: # (fused (B, d_model), extras as in `forward`)
-    "(fused (B, d_model): each sample's mean pooled feature over its sensors, extras as in `forward`)"
+    """(fused (B, d_model): each sample's mean pooled feature over its sensors, extras as in `forward`)
+
+    Args:
+        batch: sensor name -> tensor, optionally 'present'
+
+    Returns:
+        (fused (B, d_model), extras as in `forward`)
+    """
     used, mask = self.present_mask(batch)
     if self.training and self.p_drop > 0 and len(used) > 1: mask = sensor_dropout(mask, self.p_drop)
     total, kqvs = 0., {}
@@ -198,7 +258,14 @@ def forward_features(self:DropoutFusionClassifier, batch:dict, # sensor name -> 
 @patch
 def forward(self:DropoutFusionClassifier, batch:dict, # sensor name -> tensor, optionally 'present'
            )->tuple: # (logits (B, n_classes), extras)
-    "(logits (B, n_classes), extras): the (k, q, v) of the one sensor used, else a dict sensor -> (k, q, v)."
+    """(logits (B, n_classes), extras): the (k, q, v) of the one sensor used, else a dict sensor -> (k, q, v).
+
+    Args:
+        batch: sensor name -> tensor, optionally 'present'
+
+    Returns:
+        (logits (B, n_classes), extras)
+    """
     fused, extras = self.forward_features(batch)
     return self.head(self.drop(fused)), extras
 
@@ -206,7 +273,15 @@ def forward(self:DropoutFusionClassifier, batch:dict, # sensor name -> tensor, o
 def single_sensor_view(model:DropoutFusionClassifier, # a trained sensor-dropout model (or a DDP wrapper of one)
                        sensor:str, # one of `model.sensors`
                       )->ModalityClassifier: # `x -> (logits, (k, q, v))`, sharing `model`'s weights
-    "The model with `sensor` alone, as the `ModalityClassifier` it is: that sensor's backbone and the shared head."
+    """The model with `sensor` alone, as the `ModalityClassifier` it is: that sensor's backbone and the shared head.
+
+    Args:
+        model: a trained sensor-dropout model (or a DDP wrapper of one)
+        sensor: one of `model.sensors`
+
+    Returns:
+        `x -> (logits, (k, q, v))`, sharing `model`'s weights
+    """
     model = getattr(model, 'module', model)
     if not isinstance(model, DropoutFusionClassifier):
         raise TypeError(f"single_sensor_view expects a DropoutFusionClassifier, got {type(model).__name__}")
@@ -229,7 +304,18 @@ def build_dropout_fusion(info:DataInfo, # a DataInfo (or any object with .modali
                          modalities:list|None=None, # the sensors to use; None: all (the others are skipped in batches)
                          encoder_kwargs:dict|None=None, # modality name -> kwargs for its encoder
                         )->DropoutFusionClassifier:
-    "A `DropoutFusionClassifier` over the modalities of a dataset."
+    """A `DropoutFusionClassifier` over the modalities of a dataset.
+
+    Args:
+        info: a DataInfo (or any object with .modalities: name -> spec, and .classes)
+        p_drop: sensor dropout rate (see `sensor_dropout`)
+        d_model: token width
+        n_heads: attention heads
+        n_blocks: transformer blocks per sensor
+        dropout: dropout
+        modalities: the sensors to use; None: all (the others are skipped in batches)
+        encoder_kwargs: modality name -> kwargs for its encoder
+    """
     names = list(info.modalities) if modalities is None else list(modalities)
     unknown = [n for n in names if n not in info.modalities]
     if unknown:
@@ -245,7 +331,12 @@ CLASSIFIERS = ('ModalityClassifier', 'LateFusionClassifier', 'DropoutFusionClass
 def classifier_from_config(config:dict, # a model's `.config` (e.g. read back from JSON)
                            load_weights:bool=False, # fetch pretrained encoder weights named in the config
                           )->nn.Module:
-    "Rebuild any classifier of d_cat (untrained) from its `config`: one sensor, late fusion, sensor dropout."
+    """Rebuild any classifier of d_cat (untrained) from its `config`: one sensor, late fusion, sensor dropout.
+
+    Args:
+        config: a model's `.config` (e.g. read back from JSON)
+        load_weights: fetch pretrained encoder weights named in the config
+    """
     if not isinstance(config, dict):
         raise TypeError(f"classifier_from_config expects a dict, got {type(config).__name__}")
     kind = config.get('type')
@@ -261,11 +352,23 @@ def classifier_from_config(config:dict, # a model's `.config` (e.g. read back fr
 # %% ../nbs/02b_fusion.ipynb #bf756d3a
 def sensor_subsets(sensors:list, # sensor names
                   )->list: # every non-empty subset, as tuples: single sensors first, all of them last
-    "The non-empty subsets of `sensors`, smallest first."
+    """The non-empty subsets of `sensors`, smallest first.
+
+    Args:
+        sensors: sensor names
+
+    Returns:
+        every non-empty subset, as tuples: single sensors first, all of them last
+    """
     return [c for r in range(1, len(sensors) + 1) for c in itertools.combinations(sensors, r)]
 
 class SensorSubset:
-    "Iterate `dl` with `batch['present'] = sensors`: a sensor-dropout model then reads only those sensors."
+    """Iterate `dl` with `batch['present'] = sensors`: a sensor-dropout model then reads only those sensors.
+
+    Args:
+        dl: a DataLoader (or any iterable with a length) of batch dicts
+        sensors: the sensors to keep, a name or a list of names
+    """
     def __init__(self,
                  dl:Iterable, # a DataLoader (or any iterable with a length) of batch dicts
                  sensors:str|list, # the sensors to keep, a name or a list of names

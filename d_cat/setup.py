@@ -15,7 +15,15 @@ import torch
 def tutorial_setup(dpi:int=80, # figure resolution: modest, so pages stay light
                    threads:int|None=None, # torch threads; default: 1 under the tests and on 2 cores or fewer
                   )->tuple[bool, str]: # (IN_TEST: the tests' reduced mode, the device to train on)
-    "The shared preamble of the tutorials: reduced mode under the tests, threads, figure resolution, device."
+    """The shared preamble of the tutorials: reduced mode under the tests, threads, figure resolution, device.
+
+    Args:
+        dpi: figure resolution: modest, so pages stay light
+        threads: torch threads; default: 1 under the tests and on 2 cores or fewer
+
+    Returns:
+        (IN_TEST: the tests' reduced mode, the device to train on)
+    """
     in_test = bool(os.environ.get('IN_TEST'))
     if threads is None and (in_test or (os.cpu_count() or 1) <= 2): threads = 1
     if threads: torch.set_num_threads(threads)

@@ -23,7 +23,16 @@ def sincos_positions(n:int, # number of positions
                      d:int, # code width
                      base:float=10000.0, # longest wavelength, in positions
                     )->Tensor: # (n, d)
-    "Fixed sinusoidal position codes, as in 'Attention is all you need'."
+    """Fixed sinusoidal position codes, as in 'Attention is all you need'.
+
+    Args:
+        n: number of positions
+        d: code width
+        base: longest wavelength, in positions
+
+    Returns:
+        (n, d)
+    """
     half = (d + 1) // 2
     freqs = base ** (-torch.arange(half, dtype=torch.float32) / half)
     angles = torch.arange(n, dtype=torch.float32)[:, None] * freqs[None]
@@ -33,7 +42,16 @@ def sincos_positions_2d(h:int, # grid rows
                         w:int, # grid columns
                         d:int, # code width
                        )->Tensor: # (h*w, d), row-major like `flatten(2)`
-    "2-D position codes: the first half of the features codes the row, the second half the column."
+    """2-D position codes: the first half of the features codes the row, the second half the column.
+
+    Args:
+        h: grid rows
+        w: grid columns
+        d: code width
+
+    Returns:
+        (h*w, d), row-major like `flatten(2)`
+    """
     dr = d // 2
     rows = sincos_positions(h, dr)[:, None].expand(h, w, dr)
     cols = sincos_positions(w, d - dr)[None].expand(h, w, d - dr)
@@ -46,7 +64,18 @@ def conv1d_stem(in_channels:int, # input channels C
                 kernel_size:int=5, # temporal kernel size (odd keeps length with stride 1)
                 downsample:int=2, # how many of the first layers use stride 2
                )->nn.Sequential: # (B, C, T) -> (B, d_model, ceil(T / 2**downsample))
-    "1-D convolutional stem for time series."
+    """1-D convolutional stem for time series.
+
+    Args:
+        in_channels: input channels C
+        d_model: output channels (token width)
+        n_layers: number of conv -> batchnorm -> GELU layers
+        kernel_size: temporal kernel size (odd keeps length with stride 1)
+        downsample: how many of the first layers use stride 2
+
+    Returns:
+        (B, C, T) -> (B, d_model, ceil(T / 2**downsample))
+    """
     layers, c = [], in_channels
     for i in range(n_layers):
         layers += [nn.Conv1d(c, d_model, kernel_size, stride=2 if i < downsample else 1, padding=kernel_size // 2),
@@ -59,7 +88,14 @@ _RESNET_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512}
 
 def imagenet_state(weights:str|WeightsEnum='DEFAULT', # a torchvision ResNet-18 weights name ('IMAGENET1K_V1') or enum
                   )->dict: # the ResNet-18 state_dict
-    "torchvision's ResNet-18 ImageNet weights: from the torch hub cache, else downloaded once; a clear error offline."
+    """torchvision's ResNet-18 ImageNet weights: from the torch hub cache, else downloaded once; a clear error offline.
+
+    Args:
+        weights: a torchvision ResNet-18 weights name ('IMAGENET1K_V1') or enum
+
+    Returns:
+        the ResNet-18 state_dict
+    """
     w = torchvision.models.ResNet18_Weights.verify(weights)
     name = os.path.basename(w.url)
     path = os.path.join(torch.hub.get_dir(), 'checkpoints', name)
@@ -82,10 +118,18 @@ def imagenet_state(weights:str|WeightsEnum='DEFAULT', # a torchvision ResNet-18 
 # %% ../nbs/01b_stems.ipynb #a2d13570
 def resnet18_stem(in_channels:int=3, # image channels
                   stages:int=3, # residual stages to keep (1-4); output stride 2**(stages+1)
-                  weights:str|Path|WeightsEnum|None=None, # None, a torchvision weights name or enum ('DEFAULT'),
-                                                          # or the path of a state_dict file
+                  weights:str|Path|WeightsEnum|None=None, # None, torchvision weights ('DEFAULT') or a state_dict path
                  )->tuple: # (nn.Sequential, output channels)
-    "A torchvision ResNet-18 cut after `stages` stages, optionally pretrained, for any channel count."
+    """A torchvision ResNet-18 cut after `stages` stages, optionally pretrained, for any channel count.
+
+    Args:
+        in_channels: image channels
+        stages: residual stages to keep (1-4); output stride 2**(stages+1)
+        weights: None, torchvision weights ('DEFAULT') or a state_dict path
+
+    Returns:
+        (nn.Sequential, output channels)
+    """
     if stages not in _RESNET_WIDTHS: raise ValueError(f"resnet18_stem: stages must be 1-4, got {stages}")
     is_path = (isinstance(weights, (str, os.PathLike))
                and (str(weights).endswith(('.pth', '.pt')) or os.sep in str(weights)))

@@ -92,7 +92,11 @@ def class_counts(self:PairedDataset)->list:
 @patch
 def subset(self:PairedDataset, idx:ArrayLike, # sample indices
           )->PairedDataset:
-    "A new `PairedDataset` holding the samples at `idx`."
+    """A new `PairedDataset` holding the samples at `idx`.
+
+    Args:
+        idx: sample indices
+    """
     idx = torch.as_tensor(np.asarray(idx), dtype=torch.long)
     return PairedDataset({k: v[idx] for k, v in self.data.items()}, self.labels[idx], self.info,
                          self.groups[idx], self.recordings[idx])
@@ -171,6 +175,7 @@ def check(self:Splits, need:Sequence=('train', 'valid', 'test'), # the splits th
     """Refuse empty splits and classes without training samples; warn for classes absent from valid or test.
 
     Args:
+        need: the splits that must hold samples
         warn: warn for classes absent from valid or test
 
     Returns:

@@ -140,8 +140,7 @@ def split_groups(groups:ArrayLike, # (R,) subject id of each recording
                  seed:int=0, # seed that picks the held-out subjects
                  valid_groups:Sequence|None=None, # explicit validation subjects (overrides n_valid)
                  test_groups:Sequence|None=None, # explicit test subjects (overrides n_test)
-                 labels:ArrayLike|None=None, # (R,) labels: then every class stays in training (and in valid and test
-                                             # where possible)
+                 labels:ArrayLike|None=None, # (R,) labels: keep every class in train, and in valid and test if possible
                  classes:Sequence|None=None, # every class name, for messages
                  tries:int=200, # draws of held-out subjects to try when `labels` is given
                 )->tuple: # (train_idx, valid_idx, test_idx): sorted recording indices
@@ -154,7 +153,7 @@ def split_groups(groups:ArrayLike, # (R,) subject id of each recording
         seed: seed that picks the held-out subjects
         valid_groups: explicit validation subjects (overrides n_valid)
         test_groups: explicit test subjects (overrides n_test)
-        labels: (R,) labels: then every class stays in training (and in valid and test
+        labels: (R,) labels: keep every class in train, and in valid and test if possible
         classes: every class name, for messages
         tries: draws of held-out subjects to try when `labels` is given
 
