@@ -14,10 +14,10 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'LAMBDAS', 'DEFAULT_GRID', 'INHERIT', 'watch_rotation',
-           'dataset_factory', 'load_dataset', 'train_fraction', 'Follow', 'check_grid', 'grid_points', 'tuning_order',
-           'tuning_rounds', 'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs',
-           'source_path', 'run_job', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
+__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'watch_rotation', 'dataset_factory', 'load_dataset', 'train_fraction',
+           'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs', 'source_path',
+           'run_job', 'LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points', 'tuning_order',
+           'tuning_rounds', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
 
 # %% ../nbs/07_experiment.ipynb #52305872
 from .data.core import Splits
@@ -26,6 +26,10 @@ from .cross_attention_loss import LAYOUTS
 from .methods import METHODS, get_method
 from .pipeline import TransferConfig, train_source, train_target, train_late_fusion
 from .compat import legacy_args, moved_names
+from .tuning import (LAMBDAS, Follow, DEFAULT_GRID, INHERIT, check_grid, grid_points, tuning_order,
+    tuning_rounds, tuning_table, select_settings, initial_choices, settle_inherited)
+_all_ = ['LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points', 'tuning_order', 'tuning_rounds',
+         'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']  # defined in d_cat.tuning
 
 # %% ../nbs/07_experiment.ipynb #4af0c119
 WATCH_SUBJECTS = tuple(range(1, 11))
@@ -129,119 +133,6 @@ def train_fraction(splits:Splits, # the data; its training split is subsampled
         keep += mine[:max(1, round(fraction * len(mine)))].tolist()
     idx = np.flatnonzero(np.isin(rec, keep))
     return Splits(train.subset(idx), splits.valid, splits.test, splits.info, splits.normalizer)
-
-# %% ../nbs/07_experiment.ipynb #6dec52da
-LAMBDAS = (0.1, 0.3, 1.0, 3.0)
-
-@dataclass(frozen=True)
-class Follow:
-    """Grid values relative to another method's choice in the same setting: that method's value times each factor.
-
-    Args:
-        method: the method whose chosen value is followed, e.g. 'dcat'
-        factors: multiply its chosen value by each
-        knob: its knob to follow (default: the same name)
-    """
-    method:str # the method whose chosen value is followed, e.g. 'dcat'
-    factors:tuple=(1.0,) # multiply its chosen value by each
-    knob:str|None=None # its knob to follow (default: the same name)
-
-DEFAULT_GRID = {
-    'dcat': {'lam': LAMBDAS, 'layout': LAYOUTS},
-    'logit_kd': {'lam': LAMBDAS, 'T': (2.0, 4.0)},
-    'feature_kd': {'lam': LAMBDAS},
-    'dropout_fusion': {'p_drop': (0.25, 0.5)},
-    'dcat_kd': {'lam': Follow('dcat', (1.0, 1 / 3)), 'lam_kd': Follow('logit_kd', (1.0, 1 / 3), 'lam')},
-}
-INHERIT = {'dcat_nomask': {'lam': 'dcat', 'layout': 'dcat'}, 'dcat_nonorm': {'lam': 'dcat', 'layout': 'dcat'},
-           'dcat_kd': {'layout': 'dcat', 'T': 'logit_kd'}}
-
-# %% ../nbs/07_experiment.ipynb #1bebd141
-def _depends(method:str, grid:dict)->set:
-    "The methods whose choices `method`'s settings follow or inherit."
-    deps = {v.method for v in grid.get(method, {}).values() if isinstance(v, Follow)}
-    return deps | set(INHERIT.get(method, {}).values())
-
-def check_grid(grid:dict, # method -> {knob: values or `Follow`}
-               methods, # the methods of the study
-              )->dict: # the grid, restricted to `methods`
-    """Refuse unknown methods or knobs, empty value lists, and settings that follow a method not in the study.
-
-    Args:
-        grid: method -> {knob: values or `Follow`}
-        methods: the methods of the study
-
-    Returns:
-        the grid, restricted to `methods`
-    """
-    for m in grid:
-        if m not in METHODS: raise ValueError(f"tuning grid: unknown method {m!r}; choose from {list(METHODS)}")
-    for m in methods:
-        if m not in METHODS: raise ValueError(f"unknown method {m!r}; choose from {list(METHODS)}")
-        knobs = get_method(m).knobs
-        for k, vals in grid.get(m, {}).items():
-            if k not in knobs:
-                raise ValueError(f"tuning grid: method {m!r} has no knob {k!r}; its knobs: {list(knobs) or 'none'}")
-            if isinstance(vals, Follow): vals = vals.factors
-            if isinstance(vals, (str, bytes)) or len(vals) == 0:
-                raise ValueError(f"tuning grid: {m}.{k} needs a non-empty list of values, got {vals!r}")
-        missing = [d for d in _depends(m, grid) if d not in methods]
-        if missing: raise ValueError(f"tuning grid: {m!r} follows the choice of {missing}, which the study lacks")
-    return {m: dict(grid[m]) for m in methods if m in grid}
-
-# %% ../nbs/07_experiment.ipynb #84b00213
-def grid_points(method:str, # the method to tune
-                grid:dict, # from `check_grid`
-                chosen:dict, # method -> its chosen settings in this setting (the methods it follows)
-               )->list: # one dict of settings per point
-    """Every setting to try for `method`: its grid crossed, with followed and inherited values filled in.
-
-    Args:
-        method: the method to tune
-        grid: from `check_grid`
-        chosen: method -> its chosen settings in this setting (the methods it follows)
-
-    Returns:
-        one dict of settings per point
-    """
-    axes = {}
-    for k, vals in grid.get(method, {}).items():
-        if isinstance(vals, Follow): vals = tuple(chosen[vals.method][vals.knob or k] * f for f in vals.factors)
-        axes[k] = tuple(vals)
-    fixed = {k: chosen[m][k] for k, m in INHERIT.get(method, {}).items() if k not in axes}
-    return [fixed | dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
-
-def tuning_order(grid:dict, methods)->list:
-    "Methods in rounds: a method is tuned (or settled) after every method it follows."
-    rounds, done, left = [], set(), [m for m in methods if m in grid or m in INHERIT]
-    while left:
-        now = [m for m in left if _depends(m, grid) <= done | set(m2 for m2 in methods if m2 not in left)]
-        if not now: raise ValueError(f"tuning grid: circular dependencies among {left}")
-        rounds.append(now); done |= set(now); left = [m for m in left if m not in now]
-    return rounds
-
-# %% ../nbs/07_experiment.ipynb #9ecc802f
-def tuning_rounds(grid:dict, # from `check_grid`
-                  methods, # the methods of the study
-                 )->list: # lists of methods, in the order they are settled
-    """Methods with a grid or inherited settings, in rounds: each after every method it follows.
-
-    Args:
-        grid: from `check_grid`
-        methods: the methods of the study
-
-    Returns:
-        lists of methods, in the order they are settled
-    """
-    todo = [m for m in methods if m in grid or m in INHERIT]
-    done, rounds = {m for m in methods if m not in todo}, []
-    while todo:
-        now = [m for m in todo if _depends(m, grid) <= done]
-        if not now: raise ValueError(f"tuning grid: circular dependencies among {todo}")
-        rounds.append(now)
-        done |= set(now)
-        todo = [m for m in todo if m not in now]
-    return rounds
 
 # %% ../nbs/07_experiment.ipynb #3c191eeb
 @dataclass
@@ -449,74 +340,6 @@ def run_job(job:Job|dict, # what to train
         row |= {f'test_{which}_{k}': v for k, v in (metrics or {}).items()}
     for subset, metrics in (res.test_subsets or {}).items(): row[f'test_best_f1_macro[{subset}]'] = metrics['f1_macro']
     return {'row': row, 'history': res.history}
-
-# %% ../nbs/07_experiment.ipynb #85a9c54a
-def tuning_table(rows:list, # rows of tuning runs (stage 'tune')
-                )->pd.DataFrame:
-    """Mean validation macro-F1 over the tuning seeds of every grid point, per setting and method.
-
-    Args:
-        rows: rows of tuning runs (stage 'tune')
-    """
-    df = pd.DataFrame([r for r in rows if r['stage'] == 'tune'])
-    if df.empty: return df
-    df['point'] = df.settings.map(lambda s: json.dumps(s, sort_keys=True))
-    g = df.groupby(['dataset', 'split', 'direction', 'method', 'point'], sort=False)
-    return g.agg(valid_f1=('valid_best_f1', 'mean'), seeds=('seed', 'nunique')).reset_index()
-
-def select_settings(rows:list, # rows of tuning runs: only their validation scores are read
-                    chosen:dict|None=None, # earlier choices, kept and extended
-                   )->dict: # (dataset, split, direction) -> method -> settings
-    """For each setting and method, the grid point with the best mean validation macro-F1 (ties: the first tried).
-
-    Args:
-        rows: rows of tuning runs: only their validation scores are read
-        chosen: earlier choices, kept and extended
-
-    Returns:
-        (dataset, split, direction) -> method -> settings
-    """
-    chosen = {k: dict(v) for k, v in (chosen or {}).items()}
-    t = tuning_table(rows)
-    for (ds, split, d, m), g in (t.groupby(['dataset', 'split', 'direction', 'method'], sort=False) if len(t) else []):
-        chosen.setdefault((ds, split, d), {})[m] = json.loads(g.point.iloc[int(np.argmax(g.valid_f1.values))])
-    return chosen
-
-# %% ../nbs/07_experiment.ipynb #75e5dc57
-def initial_choices(plans:list, # the study's `DatasetPlan`s
-                    methods, # its methods
-                    cfg:TransferConfig, # the budget: its knob values stand until tuning replaces them
-                    settings:dict|None=None, # fixed settings that replace the budget's, per setting and method
-                   )->dict: # (dataset, split, direction) -> method -> settings
-    """Every method's knobs at the budget's values (or the given settings), per setting: what runs untuned.
-
-    Args:
-        plans: the study's `DatasetPlan`s
-        methods: its methods
-        cfg: the budget: its knob values stand until tuning replaces them
-        settings: fixed settings that replace the budget's, per setting and method
-
-    Returns:
-        (dataset, split, direction) -> method -> settings
-    """
-    fixed = settings or {}
-    return {(p.dataset, split, f"{s}->{t}"): {m: {k: getattr(cfg, k) for k in get_method(m).knobs}
-                                              | fixed.get((p.dataset, split, f"{s}->{t}"), {}).get(m, {})
-                                              for m in methods}
-            for p in plans for split in p.splits for s, t in p.pairs()}
-
-def settle_inherited(chosen:dict, # from `select_settings`
-                     methods, # methods that only inherit (no grid of their own), e.g. the ablations
-                    )->dict:
-    """Methods without a grid take the inherited knobs from the method they follow (the ablations: D-CAT's λ, layout).
-
-    Args:
-        chosen: from `select_settings`
-        methods: methods that only inherit (no grid of their own), e.g. the ablations
-    """
-    for cell in chosen.values():
-        for m in methods: cell[m] = cell[m] | {k: cell[src][k] for k, src in INHERIT.get(m, {}).items()}
-    return chosen
 
 # %% ../nbs/07_experiment.ipynb #dea8b604
 __getattr__ = moved_names('d_cat.experiment', {'dcat_train': 'd_cat.cli', 'dcat_experiment': 'd_cat.cli',
