@@ -263,7 +263,7 @@ def _sensor_counts(stats:dict)->pd.DataFrame:
 # %% ../../nbs/03c_data_streams.ipynb #b5e97b9d
 def streams_to_recordings(
         streams:dict, # sensor name -> DataFrame or CSV path: a time column plus one column per channel
-        intervals:pd.DataFrame|str|Path, # a table or CSV path: one labelled interval per row (start, end, label[, group])
+        intervals:pd.DataFrame|str|Path, # a table or CSV path: one interval per row (start, end, label[, group])
         rate:float, # the common rate (Hz) every sensor is resampled to
         window_s:float, # window length in seconds: the DataInfo's shapes are (C, round(window_s * rate))
         classes:Sequence|None=None, # class names, label i is classes[i]; default: the sorted labels found
@@ -284,7 +284,7 @@ def streams_to_recordings(
 
     Args:
         streams: sensor name -> DataFrame or CSV path: a time column plus one column per channel
-        intervals: a table or CSV path: one labelled interval per row (start, end, label[, group])
+        intervals: a table or CSV path: one interval per row (start, end, label[, group])
         rate: the common rate (Hz) every sensor is resampled to
         window_s: window length in seconds: the DataInfo's shapes are (C, round(window_s * rate))
         classes: class names, label i is classes[i]; default: the sorted labels found
