@@ -23,7 +23,16 @@ def naive_attention(q:Tensor, # queries (..., N, d_head)
                     k:Tensor, # keys (..., N, d_head)
                     v:Tensor, # values (..., N, d_head)
                    )->Tensor: # (..., N, d_head)
-    "Reference attention: softmax(QK^T/sqrt(d_head)) V, written out."
+    """Reference attention: softmax(QK^T/sqrt(d_head)) V, written out.
+
+    Args:
+        q: queries (..., N, d_head)
+        k: keys (..., N, d_head)
+        v: values (..., N, d_head)
+
+    Returns:
+        (..., N, d_head)
+    """
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., N, N): how much each query likes each key
     weights = scores.softmax(dim=-1)                           # each row sums to one
     return weights @ v
@@ -32,19 +41,40 @@ def naive_attention(q:Tensor, # queries (..., N, d_head)
 def split_heads(x:Tensor, # (B, N, d)
                 n_heads:int, # number of heads H
                )->Tensor: # (B, H, N, d/H)
-    "Split the last dimension into heads: (B, N, d) -> (B, H, N, d_head)."
+    """Split the last dimension into heads: (B, N, d) -> (B, H, N, d_head).
+
+    Args:
+        x: (B, N, d)
+        n_heads: number of heads H
+
+    Returns:
+        (B, H, N, d/H)
+    """
     B, N, d = x.shape
     return x.view(B, N, n_heads, d // n_heads).transpose(1, 2)
 
 def merge_heads(x:Tensor, # (B, H, N, d_head)
                )->Tensor: # (B, N, H*d_head)
-    "Inverse of `split_heads`."
+    """Inverse of `split_heads`.
+
+    Args:
+        x: (B, H, N, d_head)
+
+    Returns:
+        (B, N, H*d_head)
+    """
     B, H, N, dh = x.shape
     return x.transpose(1, 2).reshape(B, N, H * dh)
 
 # %% ../nbs/01_attention.ipynb #3158d3f1
 class MultiHeadSelfAttention(nn.Module):
-    "Multi-head self-attention with `scaled_dot_product_attention`; returns the output and (k, q, v)."
+    """Multi-head self-attention with `scaled_dot_product_attention`; returns the output and (k, q, v).
+
+    Args:
+        d_model: token width d (must be divisible by n_heads)
+        n_heads: number of heads H
+        dropout: dropout on the attention weights and the output (training only)
+    """
     def __init__(self,
                  d_model:int, # token width d (must be divisible by n_heads)
                  n_heads:int=4, # number of heads H
@@ -70,7 +100,14 @@ class MultiHeadSelfAttention(nn.Module):
 
 # %% ../nbs/01_attention.ipynb #207b2e57
 class TransformerBlock(nn.Module):
-    "Pre-norm transformer block: x + Attn(LN(x)), then x + MLP(LN(x)); returns (x, (k, q, v))."
+    """Pre-norm transformer block: x + Attn(LN(x)), then x + MLP(LN(x)); returns (x, (k, q, v)).
+
+    Args:
+        d_model: token width d
+        n_heads: number of attention heads
+        mlp_ratio: hidden width of the MLP, as a multiple of d_model
+        dropout: dropout in attention and MLP (training only)
+    """
     def __init__(self,
                  d_model:int, # token width d
                  n_heads:int=4, # number of attention heads
@@ -104,7 +141,17 @@ def mha_kqv(mha:nn.MultiheadAttention, # the attention module
             key:Tensor, # its key input
             value:Tensor, # its value input
            )->tuple: # (k, q, v), each (B, H, N, d_head)
-    "Recompute k, q, v of an `nn.MultiheadAttention` call from its inputs and weights."
+    """Recompute k, q, v of an `nn.MultiheadAttention` call from its inputs and weights.
+
+    Args:
+        mha: the attention module
+        query: its query input, in the module's layout
+        key: its key input
+        value: its value input
+
+    Returns:
+        (k, q, v), each (B, H, N, d_head)
+    """
     bf = mha.batch_first
     query, key, value = (_to_batch_first(t, bf) for t in (query, key, value))
     E, H = mha.embed_dim, mha.num_heads
@@ -147,7 +194,12 @@ def _mha_args(args, kwargs):
 def capture_kqv(model:nn.Module, # a model containing nn.MultiheadAttention (or MultiHeadSelfAttention) modules
                 modules=None, # None: every attention module; or a list of modules or their names in `model`
                ):
-    "Context manager yielding a `CapturedKQV` filled with k, q, v, each (B, H, N, d_head), as `model` runs."
+    """Context manager yielding a `CapturedKQV` filled with k, q, v, each (B, H, N, d_head), as `model` runs.
+
+    Args:
+        model: a model containing nn.MultiheadAttention (or MultiHeadSelfAttention) modules
+        modules: None: every attention module; or a list of modules or their names in `model`
+    """
     named = dict(model.named_modules())
     if modules is None:
         chosen = {n: m for n, m in named.items() if isinstance(m, _CAPTURABLE)}

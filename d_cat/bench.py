@@ -60,7 +60,17 @@ def time_fn(f, # the function to time, called with no arguments
             warmup:int=3, # untimed calls first
             device='cpu', # synchronise this device around each call
            )->list: # n wall times in seconds
-    "Call `f` `warmup` times, then time `n` calls (synchronising CUDA around each)."
+    """Call `f` `warmup` times, then time `n` calls (synchronising CUDA around each).
+
+    Args:
+        f: the function to time, called with no arguments
+        n: timed calls
+        warmup: untimed calls first
+        device: synchronise this device around each call
+
+    Returns:
+        n wall times in seconds
+    """
     if n < 1: raise ValueError(f"time_fn: n should be >= 1, got {n}")
     for _ in range(warmup): f()
     times = []
@@ -127,7 +137,24 @@ def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu
                    warmup:int=3, # untimed steps per method first
                    seed:int=0, # seeds both models' initialisation
                   )->dict: # median step seconds per method, ratios to unimodal, and settings
-    "Median training-step time of a unimodal, a live-source D-CAT and a cached-source D-CAT step, in the `Learner`."
+    """Median training-step time of a unimodal, a live-source D-CAT and a cached-source D-CAT step, in the `Learner`.
+
+    Args:
+        splits: `Splits` with both sensors; default `watch_imu('id')`
+        target: the sensor being trained
+        source_modality: the frozen source's sensor
+        device: where to train
+        batch_size: samples per step
+        d_model: token width of both models (the `TransferConfig` default)
+        n_heads: attention heads
+        rounds: rounds of interleaved measurement
+        steps: timed steps per method per round
+        warmup: untimed steps per method first
+        seed: seeds both models' initialisation
+
+    Returns:
+        median step seconds per method, ratios to unimodal, and settings
+    """
     splits = splits if splits is not None else watch_imu('id')
     device, info, arch = torch.device(device), splits.info, dict(d_model=d_model, n_heads=n_heads)
     for k in (target, source_modality):
@@ -185,7 +212,22 @@ def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_i
                      steps:int=3, # training steps measured per method
                      seed:int=0, # seeds both models' initialisation
                     )->dict: # peak bytes per method, ratios to unimodal, and how they were measured
-    "Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time."
+    """Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time.
+
+    Args:
+        splits: `Splits` with both sensors; default `watch_imu('id')`
+        target: the sensor being trained
+        source_modality: the frozen source's sensor
+        device: where to train
+        batch_size: samples per step
+        d_model: token width of both models
+        n_heads: attention heads
+        steps: training steps measured per method
+        seed: seeds both models' initialisation
+
+    Returns:
+        peak bytes per method, ratios to unimodal, and how they were measured
+    """
     splits = splits if splits is not None else watch_imu('id')
     device, info, cuda = torch.device(device), splits.info, torch.device(device).type == 'cuda'
     peaks, cache_bytes, arch = {}, None, dict(d_model=d_model, n_heads=n_heads)
@@ -224,7 +266,21 @@ def loss_benchmark(device='cpu', # where to compute
                    warmup:int=3, # untimed calls first
                    seed:int=0, # seeds the random inputs
                   )->dict: # median seconds of both and the speed-up
-    "Median time of `cross_attention_loss` and of its per-sample reference loop on the same inputs."
+    """Median time of `cross_attention_loss` and of its per-sample reference loop on the same inputs.
+
+    Args:
+        device: where to compute
+        batch_size: samples
+        n_heads: heads
+        n_tokens: tokens of the two sensors (they may differ)
+        d_head: width per head
+        n: timed calls of the vectorised loss (the naive loop gets max(3, n // 4))
+        warmup: untimed calls first
+        seed: seeds the random inputs
+
+    Returns:
+        median seconds of both and the speed-up
+    """
     device = torch.device(device)
     g = torch.Generator().manual_seed(seed)
     def kqv(N): return tuple(torch.randn(batch_size, n_heads, N, d_head, generator=g).to(device) for _ in range(3))
@@ -245,7 +301,17 @@ def loader_benchmark(batch_size:int=64, # samples per batch
                      av_per_class:int=100, # `av_digits(n_per_class=...)`
                      num_workers:int=0, # DataLoader workers
                     )->dict: # samples per second per dataset
-    "Samples per second of shuffled loaders over the training splits of the offline datasets."
+    """Samples per second of shuffled loaders over the training splits of the offline datasets.
+
+    Args:
+        batch_size: samples per batch
+        n_batches: timed batches
+        av_per_class: `av_digits(n_per_class=...)`
+        num_workers: DataLoader workers
+
+    Returns:
+        samples per second per dataset
+    """
     sets = {'watch_imu': lambda: watch_imu('id').train, 'basic_motions': lambda: basic_motions().train,
             'av_digits': lambda: av_digits(n_per_class=av_per_class).train}
     out = {}
@@ -282,7 +348,20 @@ def run_bench(quick:bool=False, # tiny sizes (tests, the notebook)
               batch_size:int|None=None, # override the step and memory batch size
               d_model:int|None=None, # override the models' token width
              )->dict: # everything measured, JSON-serialisable
-    "Run every benchmark and return the numbers, the settings, the targets and the machine."
+    """Run every benchmark and return the numbers, the settings, the targets and the machine.
+
+    Args:
+        quick: tiny sizes (tests, the notebook)
+        device: 'cpu' or 'cuda'; None: the CPU and CUDA when present
+        results: an experiment's results.json, for the accuracy table
+        loaders: also time the data loaders
+        threads: torch intra-op threads (1 on a busy shared CPU); None: torch's default
+        batch_size: override the step and memory batch size
+        d_model: override the models' token width
+
+    Returns:
+        everything measured, JSON-serialisable
+    """
     if threads is not None and threads < 1: raise ValueError(f"threads should be >= 1 or None, got {threads}")
     old_threads = torch.get_num_threads()
     if threads: torch.set_num_threads(threads)
@@ -319,7 +398,19 @@ def dcat_bench(out:str='bench', # folder for results.json and results.md
                batch_size:int=None, # samples per training step (default 64; 16 with --quick)
                d_model:int=None, # token width of source and target models (default: TransferConfig's)
               ):
-    "Benchmark D-CAT's step time, memory and loss against their baselines; write results.json and results.md."
+    """Benchmark D-CAT's step time, memory and loss against their baselines; write results.json and results.md.
+
+    Args:
+        out: folder for results.json and results.md
+        quick: tiny sizes (seconds; for tests)
+        device: 'cpu' or 'cuda' only; default: the CPU, and CUDA when present
+        results: results.json of dcat-experiment: embed its results.md table
+        notes: a note for the report, e.g. about other jobs sharing the machine
+        no_loaders: skip the data-loader throughput
+        threads: torch intra-op threads (use 1 on a busy shared CPU); default: torch's
+        batch_size: samples per training step (default 64; 16 with --quick)
+        d_model: token width of source and target models (default: TransferConfig's)
+    """
     res = run_bench(quick, device, results, loaders=not no_loaders, threads=threads, batch_size=batch_size,
                     d_model=d_model)
     paths = write_bench(res, out, notes)

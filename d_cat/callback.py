@@ -41,7 +41,13 @@ def run_cbs(cbs:Iterable[Callback], # callbacks
             event:str, # one of `EVENTS`
             learn=None, # passed to each callback method
            ):
-    "Call `event` on each callback that defines it, in `order`."
+    """Call `event` on each callback that defines it, in `order`.
+
+    Args:
+        cbs: callbacks
+        event: one of `EVENTS`
+        learn: passed to each callback method
+    """
     for cb in sorted(cbs, key=attrgetter('order')):
         method = getattr(cb, event, None)
         if method is not None: method(learn)
@@ -53,7 +59,15 @@ def unwrap(model:nn.Module)->nn.Module:
 
 # %% ../nbs/05_callback.ipynb #2ed7e9e4
 class EarlyStoppingCB(Callback):
-    "Stop when `monitor` has not improved for `patience` epochs; optionally restore the best weights."
+    """Stop when `monitor` has not improved for `patience` epochs; optionally restore the best weights.
+
+    Args:
+        monitor: a key of the epoch log
+        mode: 'min' or 'max'
+        patience: epochs without improvement before stopping
+        min_delta: smaller changes do not count as improvement
+        restore_best: load the best weights at the end of fit
+    """
     order = 10
     def __init__(self,
                  monitor:str='valid_loss', # a key of the epoch log

@@ -24,7 +24,13 @@ def atomic_save(obj, # what to write
                 path:str|Path, # where
                 save:Callable=torch.save, # `save(obj, tmp_path)` writes `obj` to a file
                )->Path:
-    "Write `obj` with `save` to a temporary file next to `path`, then `os.replace` it into place."
+    """Write `obj` with `save` to a temporary file next to `path`, then `os.replace` it into place.
+
+    Args:
+        obj: what to write
+        path: where
+        save: `save(obj, tmp_path)` writes `obj` to a file
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.stem}.{os.getpid()}.tmp{path.suffix}')  # the suffix some writers check
@@ -39,7 +45,15 @@ def atomic_save(obj, # what to write
 def set_meta(model:nn.Module, # a classifier (possibly wrapped in DDP)
              **meta, # what it is: modality=..., classes=[...], method=..., source_modality=..., dataset=...
             )->nn.Module: # the same model
-    "Record what `model` is on the model itself (`model.dcat_meta`), adding to what is recorded."
+    """Record what `model` is on the model itself (`model.dcat_meta`), adding to what is recorded.
+
+    Args:
+        model: a classifier (possibly wrapped in DDP)
+        **meta: what it is: modality=..., classes=[...], method=..., source_modality=..., dataset=...
+
+    Returns:
+        the same model
+    """
     m = unwrap(model)
     if 'classes' in meta and meta['classes'] is not None: meta['classes'] = list(meta['classes'])
     m.dcat_meta = {**(getattr(m, 'dcat_meta', None) or {}), **meta}
@@ -47,7 +61,14 @@ def set_meta(model:nn.Module, # a classifier (possibly wrapped in DDP)
 
 def model_meta(model:nn.Module, # a classifier
               )->dict: # its `dcat_meta` entries and, when it has one, its architecture `config`
-    "Everything recorded about `model`: sensor, classes, how it was trained, and its architecture."
+    """Everything recorded about `model`: sensor, classes, how it was trained, and its architecture.
+
+    Args:
+        model: a classifier
+
+    Returns:
+        its `dcat_meta` entries and, when it has one, its architecture `config`
+    """
     m = unwrap(model)
     meta = dict(getattr(m, 'dcat_meta', None) or {})
     if isinstance(getattr(m, 'config', None), dict): meta['config'] = m.config
@@ -60,7 +81,15 @@ def check_meta(meta:dict, # what `model_meta` returned
                what:str='the model', # how to name the model in the error
                strict:bool=True, # missing entries fail (False: only recorded entries are checked)
               ):
-    "Refuse a classifier of another sensor or with other classes."
+    """Refuse a classifier of another sensor or with other classes.
+
+    Args:
+        meta: what `model_meta` returned
+        modality: the sensor the model must read (None: not checked)
+        classes: the classes it must predict, in order (None: not checked)
+        what: how to name the model in the error
+        strict: missing entries fail (False: only recorded entries are checked)
+    """
     got_modality, got_classes = meta.get('modality'), meta.get('classes')
     if modality is not None and got_modality != modality and (strict or got_modality is not None):
         raise ValueError(f"{what}: expected a model of the {modality!r} sensor, got one of {got_modality!r}")
@@ -133,7 +162,12 @@ def load_checkpoint(self:Learner, path:str|Path, rng:bool=True):
 
 # %% ../nbs/05a_checkpoints.ipynb #b1c0e6c7
 class CheckpointCB(Callback):
-    "Save a resumable checkpoint every `every` epochs and at the end of fit (rank 0 only)."
+    """Save a resumable checkpoint every `every` epochs and at the end of fit (rank 0 only).
+
+    Args:
+        path: the checkpoint file (overwritten atomically)
+        every: epochs between saves
+    """
     order = 20
     def __init__(self,
                  path:str|Path='checkpoint.pt', # the checkpoint file (overwritten atomically)

@@ -94,7 +94,38 @@ def dcat_train(
     tensorboard:str=None, # also write TensorBoard events to this folder (pip install "d-cat[tensorboard]")
     quiet:store_true=False, # no progress bars
 ):
-    "Train one stage of D-CAT (or a comparison method) and save the model; stage 2 exports the one-sensor model."
+    """Train one stage of D-CAT (or a comparison method) and save the model; stage 2 exports the one-sensor model.
+
+    Args:
+        dataset: offline (watch_imu, basic_motions, av_digits), the paper's (vggsound, uestc, dryad), module:fn
+        stage: 'source' (stage 1) or 'target' (stage 2)
+        modality: the sensor to train (the target in stage 2)
+        method: stage 2: a registered method (dcat, dcat_kd, logit_kd, feature_kd, dropout_fusion, ...)
+        source: stage 2: the source model, a file from stage 1 or an MLflow URI (runs:/<id>/model, models:/...)
+        source_modality: stage 2: the source sensor
+        split: 'id' (split by recording) or 'ood' (held-out subjects; watch_imu only)
+        seed: seeds the data split (offline datasets), the weights and the data order
+        data_root: the paper's datasets: the release folder
+        video_root: uestc: the frames folder; vggsound: the mp4 folder (default: inside --data-root)
+        sensor_root: uestc, dryad: the IMU CSV folder; vggsound: the WAV folder (default: inside --data-root)
+        out: output folder: source.pt or model/, metrics.json, history.json
+        epochs: training epochs (default: 20, or the paper dataset's recommendation)
+        lr: AdamW learning rate (default: 3e-3, or the recommendation)
+        batch_size: batch size (default: 64, or the recommendation)
+        d_model: token width (default: 32, or the recommendation)
+        workers: DataLoader worker processes (default: 0, or the recommendation, at most the CPU count)
+        lam: weight of the transfer term (λ; default 1)
+        lam_kd: dcat_kd: weight of its distillation term (default 1)
+        T: logit_kd, dcat_kd: temperature (default 4)
+        layout: D-CAT's scores: per_head or full (default: d_cat.cross_attention_loss.DEFAULT_LAYOUT)
+        p_drop: dropout_fusion: sensor dropout rate (default 0.5)
+        no_pretrained: the paper's datasets: image and video encoders start from scratch, not ImageNet
+        no_cache: stage 2: run the frozen source every step instead of caching its scores
+        tracking: log to MLflow (MLFLOW_TRACKING_URI, default ./mlflow.db)
+        mlflow: the old name of --tracking (works for one more release)
+        tensorboard: also write TensorBoard events to this folder (pip install "d-cat[tensorboard]")
+        quiet: no progress bars
+    """
     if stage not in ('source', 'target'): raise ValueError(f"--stage must be 'source' or 'target', got {stage!r}")
     if mlflow: print("dcat-train: --mlflow is now --tracking (works for one more release)", file=sys.stderr)
     m, out = get_method(method), Path(out)
@@ -153,7 +184,32 @@ def dcat_experiment(
     tensorboard:str=None, # also write TensorBoard events of every run under this folder
     quick:store_true=False, # a tiny smoke run (2 epochs, 1 seed, in-distribution only)
 ):
-    "Compare D-CAT with every method over seeds (tuned on validation first if asked); write and print the tables."
+    """Compare D-CAT with every method over seeds (tuned on validation first if asked); write and print the tables.
+
+    Args:
+        dataset: offline dataset, the paper's (with --data-root), or module:function
+        splits: comma-separated: id (split by recording), ood (held-out subjects; watch_imu only)
+        directions: comma-separated source:target pairs, e.g. acc:gyro,gyro:acc
+        methods: comma-separated registered methods, or 'all'
+        seeds: final seeds 0..seeds-1, each with its own data split
+        tuning_seeds: seeds 100, 101, ... that choose each method's knobs on validation first (0: no tuning)
+        fractions: comma-separated shares of the training recordings the target trains on, e.g. 0.1,0.25,1
+        settings: a study's results folder: run at the settings it chose (and with its data options)
+        epochs: training epochs of every model
+        lam: weight of every transfer term, where not tuned or set by --settings
+        lam_kd: dcat_kd's distillation weight, where not tuned
+        T: temperature of logit distillation, where not tuned
+        layout: D-CAT's scores, where not tuned: per_head or full
+        p_drop: sensor dropout rate, where not tuned
+        d_model: token width of every model
+        data_root: the paper's datasets: the release folder
+        workers: worker processes (each with one torch thread)
+        out: output folder
+        resume: skip the jobs a previous run of --out finished
+        no_mlflow: do not log to MLflow
+        tensorboard: also write TensorBoard events of every run under this folder
+        quick: a tiny smoke run (2 epochs, 1 seed, in-distribution only)
+    """
     data = {'data_root': data_root} if data_root else {}
     chosen = None
     if settings:
@@ -181,7 +237,15 @@ def dcat_study(
     no_mlflow:store_true=False, # do not log the final runs to MLflow
     quick:store_true=False, # a tiny version (BasicMotions, 2 epochs, 1 tuning and 2 final seeds) to try the machinery
 ):
-    "The study of the page 'Does D-CAT work?': every offline dataset, every method, tuned on validation, 5 seeds."
+    """The study of the page 'Does D-CAT work?': every offline dataset, every method, tuned on validation, 5 seeds.
+
+    Args:
+        out: results.json, results.md and figures; out/work keeps sources and the job log
+        workers: worker processes (each with one torch thread)
+        no_resume: start over instead of skipping the jobs a previous run of --out finished
+        no_mlflow: do not log the final runs to MLflow
+        quick: a tiny version (BasicMotions, 2 epochs, 1 tuning and 2 final seeds) to try the machinery
+    """
     plans, seeds, tuning, cfg = STUDY, STUDY_SEEDS, STUDY_TUNING_SEEDS, STUDY_CONFIG
     if quick: plans, seeds, tuning, cfg = [DatasetPlan('basic_motions')], (0, 1), (100,), TransferConfig(epochs=2)
     res = run_study(plans, seeds=seeds, tuning_seeds=tuning, cfg=cfg, out=out, workers=workers,

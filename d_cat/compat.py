@@ -15,7 +15,15 @@ from typing import Callable
 def moved_names(module:str, # the module the names used to live in, e.g. 'd_cat.learner'
                 moved:dict, # old name -> its new module ('d_cat.tracking'), or 'module:new_name' when renamed too
                )->Callable: # assign it to `__getattr__` in `module`
-    "A module `__getattr__` that still finds names that moved, with a `DeprecationWarning` naming the new place."
+    """A module `__getattr__` that still finds names that moved, with a `DeprecationWarning` naming the new place.
+
+    Args:
+        module: the module the names used to live in, e.g. 'd_cat.learner'
+        moved: old name -> its new module ('d_cat.tracking'), or 'module:new_name' when renamed too
+
+    Returns:
+        assign it to `__getattr__` in `module`
+    """
     def __getattr__(name:str):
         if name not in moved: raise AttributeError(f"module {module!r} has no attribute {name!r}")
         new_module, _, new_name = moved[name].partition(':')
@@ -32,7 +40,15 @@ def _n_positional(f)->int:
 def legacy_args(*positional:str, # old positional parameters after the current ones, in order (new names)
                 **renamed:str, # old keyword -> new keyword
                )->Callable: # a decorator
-    "Accept renamed keywords and formerly positional arguments for one release, with a `DeprecationWarning`."
+    """Accept renamed keywords and formerly positional arguments for one release, with a `DeprecationWarning`.
+
+    Args:
+        *positional: old positional parameters after the current ones, in order (new names)
+        **renamed: old keyword -> new keyword
+
+    Returns:
+        a decorator
+    """
     def deco(f):
         n, what = _n_positional(f), f.__qualname__.replace('.__init__', '')
         @functools.wraps(f)

@@ -31,7 +31,19 @@ def cross_attention_loss_naive(a_kqv, # (k, q, v) of modality a, each (B, N_a, d
                                normalize:bool=True, # compare unit-norm scores (D-CAT); False compares raw K^T V / N
                                layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one over all heads
                               )->Tensor: # scalar loss
-    "Reference implementation of `cross_attention_loss`: explicit loops over samples and score matrices."
+    """Reference implementation of `cross_attention_loss`: explicit loops over samples and score matrices.
+
+    Args:
+        a_kqv: (k, q, v) of modality a, each (B, N_a, d) or (B, H, N_a, d_head)
+        b_kqv: (k, q, v) of modality b, same B, H and d as a
+        mask: bool (B,): samples to use; None uses every sample
+        eps: floor for the Frobenius norm
+        normalize: compare unit-norm scores (D-CAT); False compares raw K^T V / N
+        layout: 'per_head': a matrix per head; 'full': one over all heads
+
+    Returns:
+        scalar loss
+    """
     _check_choice(layout, LAYOUTS, 'layout')
     (k_a, _, v_a), (k_b, _, v_b) = a_kqv, b_kqv
     if layout == 'full' and k_a.dim() == 4:  # heads side by side again: (B, N, H * d_head)
@@ -121,7 +133,18 @@ def attention_scores(k:Tensor, # keys, (B, N, d) or (B, H, N, d_head)
                      normalize:bool=True, # divide by the Frobenius norm (False gives the raw K^T V / N)
                      layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one d x d over all heads
                     )->Tensor: # float32 (float64 for float64 inputs), (B, d, d) or per head (B, H, d_head, d_head)
-    "D-CAT's attention scores: K^T V / N per sample (and head), scaled to unit Frobenius norm."
+    """D-CAT's attention scores: K^T V / N per sample (and head), scaled to unit Frobenius norm.
+
+    Args:
+        k: keys, (B, N, d) or (B, H, N, d_head)
+        v: values, same shape as `k`
+        eps: floor for the Frobenius norm, so all-zero inputs stay finite
+        normalize: divide by the Frobenius norm (False gives the raw K^T V / N)
+        layout: 'per_head': a matrix per head; 'full': one d x d over all heads
+
+    Returns:
+        float32 (float64 for float64 inputs), (B, d, d) or per head (B, H, d_head, d_head)
+    """
     k, _, v = _check_kqv((k, k, v), 'k, v')
     _check_choice(layout, LAYOUTS, 'layout')
     if layout == 'full': k, v = _merge_heads(k), _merge_heads(v)
@@ -148,7 +171,16 @@ def scores_loss(s_a:Tensor, # scores of modality a, (B, d, d) or (B, H, d, d), e
                 s_b:Tensor, # scores of modality b, same shape
                 mask:Tensor|None=None, # bool (B,): samples to use; None uses every sample
                )->Tensor: # scalar: mean over masked samples of the per-sample Frobenius distance (mean over heads)
-    "Masked mean over samples of ||s_a - s_b||_F, averaged over heads."
+    """Masked mean over samples of ||s_a - s_b||_F, averaged over heads.
+
+    Args:
+        s_a: scores of modality a, (B, d, d) or (B, H, d, d), e.g. from `attention_scores`
+        s_b: scores of modality b, same shape
+        mask: bool (B,): samples to use; None uses every sample
+
+    Returns:
+        scalar: mean over masked samples of the per-sample Frobenius distance (mean over heads)
+    """
     if not isinstance(s_a, Tensor) or not isinstance(s_b, Tensor) or s_a.dim() not in (3, 4) or s_a.shape != s_b.shape:
         raise ValueError(f"`s_a` and `s_b` must be tensors of the same shape (B, d, d) or (B, H, d, d), "
                          f"got {_shape(s_a)} and {_shape(s_b)}")
@@ -165,7 +197,20 @@ def gram_distances(k_a:Tensor, # keys of modality a, (B, N_a, d) or (B, H, N_a, 
                    eps:float=1e-6, # floor for the Frobenius norm
                    layout:str=DEFAULT_LAYOUT, # 'per_head': a distance per head; 'full': one over all heads
                   )->Tensor: # float32 (float64 for float64 inputs) distances, (B,) or per head (B, H)
-    "Per-sample (and head) ||Ŝ_a - Ŝ_b||_F through N x N Gram matrices, without forming the scores."
+    """Per-sample (and head) ||Ŝ_a - Ŝ_b||_F through N x N Gram matrices, without forming the scores.
+
+    Args:
+        k_a: keys of modality a, (B, N_a, d) or (B, H, N_a, d_head)
+        v_a: values of modality a, same shape as `k_a`
+        k_b: keys of modality b: same B, H and width; N_b may differ from N_a
+        v_b: values of modality b, same shape as `k_b`
+        normalize: distance of unit-norm scores (D-CAT); False: of the raw K^T V / N
+        eps: floor for the Frobenius norm
+        layout: 'per_head': a distance per head; 'full': one over all heads
+
+    Returns:
+        float32 (float64 for float64 inputs) distances, (B,) or per head (B, H)
+    """
     k_a, _, v_a = _check_kqv((k_a, k_a, v_a), 'k_a, v_a')
     k_b, _, v_b = _check_kqv((k_b, k_b, v_b), 'k_b, v_b')
     _check_pair(k_a, k_b)
@@ -191,7 +236,17 @@ def form_costs(n_a:int, # tokens of modality a
                width:int, # width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
                n_matrices:int=1, # score matrices per sample: H per head, 1 over the full width
               )->dict: # {'scores': multiply-adds, 'gram': multiply-adds}, per sample, forward pass
-    "Multiply-adds per sample of the loss's two forms: w x w scores, or N x N Gram matrices."
+    """Multiply-adds per sample of the loss's two forms: w x w scores, or N x N Gram matrices.
+
+    Args:
+        n_a: tokens of modality a
+        n_b: tokens of modality b
+        width: width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
+        n_matrices: score matrices per sample: H per head, 1 over the full width
+
+    Returns:
+        {'scores': multiply-adds, 'gram': multiply-adds}, per sample, forward pass
+    """
     pairs = n_a * n_a + n_a * n_b + n_b * n_b
     return {'scores': n_matrices * ((n_a + n_b) * width**2 + 3 * width**2),
             'gram': n_matrices * (2 * width * pairs + pairs)}
@@ -200,7 +255,16 @@ def pick_form(n_a:int, # tokens of modality a
               n_b:int, # tokens of modality b
               width:int, # width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
              )->str: # 'scores' or 'gram'
-    "The form of the loss with fewer multiply-adds at these shapes."
+    """The form of the loss with fewer multiply-adds at these shapes.
+
+    Args:
+        n_a: tokens of modality a
+        n_b: tokens of modality b
+        width: width of one score matrix: d_head per head, d for `layout='full'` or (B, N, d) inputs
+
+    Returns:
+        'scores' or 'gram'
+    """
     costs = form_costs(n_a, n_b, width)
     return 'gram' if costs['gram'] < costs['scores'] else 'scores'
 
@@ -213,7 +277,20 @@ def cross_attention_loss(a_kqv, # (k, q, v) of modality a, each (B, N_a, d) or (
                          layout:str=DEFAULT_LAYOUT, # 'per_head': a matrix per head; 'full': one d x d over all heads
                          form:str='auto', # 'scores' (w x w), 'gram' (N x N), or 'auto': fewer multiply-adds
                         )->Tensor: # float32 scalar (float64 for float64 inputs), in [0, 2] when `normalize`
-    "D-CAT loss: masked mean over samples of ||Ŝ_a - Ŝ_b||_F, Ŝ = K^T V / N at unit norm (mean over heads)."
+    """D-CAT loss: masked mean over samples of ||Ŝ_a - Ŝ_b||_F, Ŝ = K^T V / N at unit norm (mean over heads).
+
+    Args:
+        a_kqv: (k, q, v) of modality a, each (B, N_a, d) or (B, H, N_a, d_head)
+        b_kqv: (k, q, v) of modality b: same B, H and d; N_b may differ from N_a
+        mask: bool (B,): samples to use (e.g. the source is right); None uses all
+        normalize: compare unit-norm scores (D-CAT); False compares raw K^T V / N
+        eps: floor for the Frobenius norm
+        layout: 'per_head': a matrix per head; 'full': one d x d over all heads
+        form: 'scores' (w x w), 'gram' (N x N), or 'auto': fewer multiply-adds
+
+    Returns:
+        float32 scalar (float64 for float64 inputs), in [0, 2] when `normalize`
+    """
     k_a, _, v_a = _check_kqv(a_kqv, 'a_kqv')
     k_b, _, v_b = _check_kqv(b_kqv, 'b_kqv')
     _check_pair(k_a, k_b)

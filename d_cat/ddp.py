@@ -41,7 +41,12 @@ def is_main_process()->bool:
 def distributed_dl(dl:DataLoader, # a DataLoader with a plain batch size
                    seed:int=0, # the same on every rank, so the shards do not overlap
                   )->DataLoader:
-    "A copy of `dl` that reads this rank's shard through a `DistributedSampler` (shuffling if `dl` did)."
+    """A copy of `dl` that reads this rank's shard through a `DistributedSampler` (shuffling if `dl` did).
+
+    Args:
+        dl: a DataLoader with a plain batch size
+        seed: the same on every rank, so the shards do not overlap
+    """
     if dl.batch_size is None:
         raise ValueError('distributed_dl needs a DataLoader built with batch_size (not a batch_sampler)')
     sampler = DistributedSampler(dl.dataset, shuffle=isinstance(dl.sampler, RandomSampler), seed=seed,
@@ -56,7 +61,13 @@ def dist_env()->bool:
 
 # %% ../nbs/05c_ddp.ipynb #50fc350d
 class DDPCB(Callback):
-    "Under torchrun: init the process group, wrap the model in DDP, shard the training data."
+    """Under torchrun: init the process group, wrap the model in DDP, shard the training data.
+
+    Args:
+        backend: default: 'nccl' on CUDA, 'gloo' on CPU
+        seed: orders the distributed sampler's shuffling (the same on every rank)
+        **ddp_kwargs: passed to `DistributedDataParallel`
+    """
     order = -19 # right after DeviceCB has moved the model
     def __init__(self,
                  backend:str|None=None, # default: 'nccl' on CUDA, 'gloo' on CPU

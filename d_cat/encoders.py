@@ -1,4 +1,4 @@
-"""Turn each sensor -- IMU, audio, image, video -- into tokens (B, N, d), classify them with an attention block that exposes k, q, v, and fuse several sensors as the upper-bound baseline.
+"""Turn each sensor (IMU, audio, image, video) into tokens (B, N, d), and build its classifier from a data spec.
 
 Docs: https://d-cat-dev.github.io/d_cat/encoders.html.md"""
 
@@ -6,44 +6,27 @@ Docs: https://d-cat-dev.github.io/d_cat/encoders.html.md"""
 
 # %% ../nbs/02_encoders.ipynb #c5244c49
 from __future__ import annotations
-import math, os
+import math
+from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torchaudio
-import torchvision
+from fastcore.basics import patch
 from torch import Tensor
+from torchvision.models import WeightsEnum
 
-from .attention import TransformerBlock
+from .classifier import AttentionBackbone, ModalityClassifier
+from .compat import moved_names
+from .data.spec import KINDS, ModalitySpec
+from .stems import sincos_positions, sincos_positions_2d, conv1d_stem, imagenet_state, resnet18_stem
+_all_ = ['AttentionBackbone', 'ModalityClassifier', 'sincos_positions', 'sincos_positions_2d', 'conv1d_stem',
+         'imagenet_state', 'resnet18_stem']  # defined in d_cat.classifier and d_cat.stems: `import *` finds them
 
 # %% auto #0
-__all__ = ['ENCODERS', 'BATCH_META_KEYS', 'CLASSIFIERS', 'sincos_positions', 'sincos_positions_2d', 'conv1d_stem', 'IMUEncoder',
-           'AudioEncoder', 'imagenet_state', 'resnet18_stem', 'ImageEncoder', 'VideoEncoder', 'AttentionBackbone',
-           'ModalityClassifier', 'LateFusionClassifier', 'build_encoder', 'build_classifier', 'build_late_fusion',
-           'encoder_from_config', 'classifier_from_config', 'sensor_dropout', 'DropoutFusionClassifier',
-           'single_sensor_view', 'build_dropout_fusion', 'sensor_subsets', 'SensorSubset']
-
-# %% ../nbs/02_encoders.ipynb #2070d6d9
-def sincos_positions(n:int, # number of positions
-                     d:int, # code width
-                     base:float=10000.0, # longest wavelength, in positions
-                    )->Tensor: # (n, d)
-    "Fixed sinusoidal position codes, as in 'Attention is all you need'."
-    half = (d + 1) // 2
-    freqs = base ** (-torch.arange(half, dtype=torch.float32) / half)
-    angles = torch.arange(n, dtype=torch.float32)[:, None] * freqs[None]
-    return torch.cat([angles.sin(), angles.cos()], dim=1)[:, :d]
-
-def sincos_positions_2d(h:int, # grid rows
-                        w:int, # grid columns
-                        d:int, # code width
-                       )->Tensor: # (h*w, d), row-major like `flatten(2)`
-    "2-D position codes: the first half of the features codes the row, the second half the column."
-    dr = d // 2
-    rows = sincos_positions(h, dr)[:, None].expand(h, w, dr)
-    cols = sincos_positions(w, d - dr)[None].expand(h, w, d - dr)
-    return torch.cat([rows, cols], dim=-1).reshape(h * w, d)
+__all__ = ['ENCODERS', 'IMUEncoder', 'AudioEncoder', 'ImageEncoder', 'VideoEncoder', 'build_encoder', 'build_classifier',
+           'encoder_from_config', 'AttentionBackbone', 'ModalityClassifier', 'sincos_positions', 'sincos_positions_2d',
+           'conv1d_stem', 'imagenet_state', 'resnet18_stem']
 
 # %% ../nbs/02_encoders.ipynb #3e58d1e5
 def _check_input(x, name:str, layout:str, ndim:int, dims:dict|None=None):
@@ -56,24 +39,18 @@ class _Encoder(nn.Module):
     "Base class: encoders map a batch to tokens (B, N, d_model) and keep their arguments in `config`."
     def _store(self, **kwargs): self.config = dict(type=type(self).__name__, **kwargs)
 
-# %% ../nbs/02_encoders.ipynb #7bf6653c
-def conv1d_stem(in_channels:int, # input channels C
-                d_model:int, # output channels (token width)
-                n_layers:int=3, # number of conv -> batchnorm -> GELU layers
-                kernel_size:int=5, # temporal kernel size (odd keeps length with stride 1)
-                downsample:int=2, # how many of the first layers use stride 2
-               )->nn.Sequential: # (B, C, T) -> (B, d_model, ceil(T / 2**downsample))
-    "1-D convolutional stem for time series."
-    layers, c = [], in_channels
-    for i in range(n_layers):
-        layers += [nn.Conv1d(c, d_model, kernel_size, stride=2 if i < downsample else 1, padding=kernel_size // 2),
-                   nn.BatchNorm1d(d_model), nn.GELU()]
-        c = d_model
-    return nn.Sequential(*layers)
-
 # %% ../nbs/02_encoders.ipynb #870904fd
 class IMUEncoder(_Encoder):
-    "Inertial sensor window (B, C, T) -> tokens (B, N, d_model) with 1-D convolutions over time."
+    """Inertial sensor window (B, C, T) -> tokens (B, N, d_model) with 1-D convolutions over time.
+
+    Args:
+        in_channels: sensor channels C (e.g. 3 for acc, 6 for acc+gyro)
+        d_model: token width
+        n_layers: conv layers
+        kernel_size: temporal kernel size
+        downsample: stride-2 layers: N = ceil(T / 2**downsample)
+        pos_encoding: add sinusoidal time codes
+    """
     def __init__(self,
                  in_channels:int, # sensor channels C (e.g. 3 for acc, 6 for acc+gyro)
                  d_model:int=64, # token width
@@ -96,7 +73,21 @@ class IMUEncoder(_Encoder):
 
 # %% ../nbs/02_encoders.ipynb #85a6ad4d
 class AudioEncoder(_Encoder):
-    "Audio -> tokens (B, N, d_model): raw waveform through a torchaudio log-mel front end, or precomputed frames."
+    """Audio -> tokens (B, N, d_model): raw waveform through a torchaudio log-mel front end, or precomputed frames.
+
+    Args:
+        d_model: token width
+        input: 'waveform': (B, 1, T) or (B, T) samples; 'features': (B, F, T) frames
+        sample_rate: waveform sample rate in Hz
+        n_mels: mel bands of the front end
+        in_channels: F, the feature count per frame; required for input='features'
+        n_fft: FFT size; default: next power of two of a 25 ms window
+        hop_length: samples between frames; default: 10 ms
+        n_layers: conv layers after the front end
+        kernel_size: temporal kernel size
+        downsample: stride-2 layers
+        pos_encoding: add sinusoidal time codes
+    """
     def __init__(self,
                  d_model:int=64, # token width
                  input:str='waveform', # 'waveform': (B, 1, T) or (B, T) samples; 'features': (B, F, T) frames
@@ -114,7 +105,8 @@ class AudioEncoder(_Encoder):
         if input not in ('waveform', 'features'):
             raise ValueError(f"AudioEncoder: input must be 'waveform' or 'features', got {input!r}")
         if input == 'features' and in_channels is None:
-            raise ValueError("AudioEncoder(input='features') needs in_channels, the number of features per frame (F in (B, F, T))")
+            raise ValueError("AudioEncoder(input='features') needs in_channels, the number of features per frame "
+                             "(F in (B, F, T))")
         if input == 'waveform':
             n_fft = n_fft or 2 ** math.ceil(math.log2(0.025 * sample_rate))
             hop_length = hop_length or sample_rate // 100
@@ -122,7 +114,8 @@ class AudioEncoder(_Encoder):
         self._store(d_model=d_model, input=input, sample_rate=sample_rate, n_mels=n_mels, in_channels=in_channels,
                     n_fft=n_fft, hop_length=hop_length, n_layers=n_layers, kernel_size=kernel_size,
                     downsample=downsample, pos_encoding=pos_encoding)
-        self.d_model, self.input, self.in_channels, self.n_fft, self.pos_encoding = d_model, input, in_channels, n_fft, pos_encoding
+        self.d_model, self.input, self.in_channels = d_model, input, in_channels
+        self.n_fft, self.pos_encoding = n_fft, pos_encoding
         if input == 'waveform':
             self.frontend = nn.Sequential(
                 torchaudio.transforms.MelSpectrogram(sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels),
@@ -131,97 +124,82 @@ class AudioEncoder(_Encoder):
         self.norm = nn.BatchNorm1d(in_channels)
         self.stem = conv1d_stem(in_channels, d_model, n_layers, kernel_size, downsample)
 
-    def features(self,
-                 x:Tensor, # waveform (B, 1, T) or (B, T), or frames (B, F, T)
-                )->Tensor: # (B, F, frames): log-mel in dB for waveforms, the input itself for features
-        "The front end alone: what the conv stem sees (before normalisation)."
-        if self.input == 'waveform':
-            if isinstance(x, Tensor) and x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
-            _check_input(x, "AudioEncoder(input='waveform')", "(batch, 1, time) or (batch, time)", 2)
-            if x.shape[-1] <= self.n_fft // 2:
-                raise ValueError(f"AudioEncoder: waveform of {x.shape[-1]} samples is too short for n_fft={self.n_fft}; "
-                                 f"need more than {self.n_fft // 2}")
-        else:
-            _check_input(x, "AudioEncoder(input='features')", f"(batch, features={self.in_channels}, time)", 3, {1: self.in_channels})
-        return self.frontend(x)
+# %% ../nbs/02_encoders.ipynb #6e48b71a
+@patch
+def features(self:AudioEncoder,
+             x:Tensor, # waveform (B, 1, T) or (B, T), or frames (B, F, T)
+            )->Tensor: # (B, F, frames): log-mel in dB for waveforms, the input itself for features
+    """The front end alone: what the conv stem sees (before normalisation).
 
-    def forward(self, x:Tensor)->Tensor:
-        tokens = self.stem(self.norm(self.features(x))).transpose(1, 2)
-        if self.pos_encoding: tokens = tokens + sincos_positions(tokens.shape[1], self.d_model).to(tokens)
-        return tokens
+    Args:
+        x: waveform (B, 1, T) or (B, T), or frames (B, F, T)
 
-# %% ../nbs/02_encoders.ipynb #f92a1337
-_RESNET_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512}
+    Returns:
+        (B, F, frames): log-mel in dB for waveforms, the input itself for features
+    """
+    if self.input == 'waveform':
+        if isinstance(x, Tensor) and x.ndim == 3 and x.shape[1] == 1: x = x[:, 0]
+        _check_input(x, "AudioEncoder(input='waveform')", "(batch, 1, time) or (batch, time)", 2)
+        if x.shape[-1] <= self.n_fft // 2:
+            raise ValueError(f"AudioEncoder: waveform of {x.shape[-1]} samples is too short for n_fft={self.n_fft}; "
+                             f"need more than {self.n_fft // 2}")
+    else:
+        layout = f"(batch, features={self.in_channels}, time)"
+        _check_input(x, "AudioEncoder(input='features')", layout, 3, {1: self.in_channels})
+    return self.frontend(x)
 
-def imagenet_state(weights='DEFAULT', # a torchvision ResNet-18 weights name ('DEFAULT', 'IMAGENET1K_V1') or enum
-                  )->dict: # the ResNet-18 state_dict
-    "torchvision's ResNet-18 ImageNet weights: from the torch hub cache, else downloaded once; one clear error offline."
-    w = torchvision.models.ResNet18_Weights.verify(weights)
-    name = os.path.basename(w.url)
-    path = os.path.join(torch.hub.get_dir(), 'checkpoints', name)
-    if not os.path.isfile(path):
-        why = 'D_CAT_OFFLINE is set' if os.environ.get('D_CAT_OFFLINE') else None
-        if why is None:
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                prefix = name.rsplit('-', 1)[-1].split('.')[0]       # torchvision's file names end in a hash prefix
-                torch.hub.download_url_to_file(w.url, path, hash_prefix=prefix, progress=False)
-            except Exception as e: why = f"{type(e).__name__}: {e}"
-        if why is not None:
-            raise FileNotFoundError(
-                f"ImageNet weights {w} are not in the torch hub cache ({path}) and could not be downloaded "
-                f"from {w.url} ({why}). With internet (e.g. on Colab) they download once; offline, copy {name} "
-                f"into {os.path.dirname(path)} (or set TORCH_HOME to a cache that has it), pass "
-                "weights='/path/to/resnet18.pth', or train without pretrained weights")
-    return torch.load(path, map_location='cpu', weights_only=True)
+@patch
+def forward(self:AudioEncoder, x:Tensor, # see `AudioEncoder.features`
+           )->Tensor: # tokens (B, N, d_model)
+    tokens = self.stem(self.norm(self.features(x))).transpose(1, 2)
+    if self.pos_encoding: tokens = tokens + sincos_positions(tokens.shape[1], self.d_model).to(tokens)
+    return tokens
 
-def resnet18_stem(in_channels:int=3, # image channels
-                  stages:int=3, # residual stages to keep (1-4); output stride 2**(stages+1)
-                  weights=None, # None, a torchvision weights name/enum ('DEFAULT'), or a path to a state_dict file
-                 )->tuple: # (nn.Sequential, output channels)
-    "A torchvision ResNet-18 cut after `stages` stages, optionally pretrained, for any channel count."
-    if stages not in _RESNET_WIDTHS: raise ValueError(f"resnet18_stem: stages must be 1-4, got {stages}")
-    is_path = isinstance(weights, (str, os.PathLike)) and (str(weights).endswith(('.pth', '.pt')) or os.sep in str(weights))
-    net = torchvision.models.resnet18(weights=None)
-    if is_path:
-        if not os.path.exists(weights): raise FileNotFoundError(f"resnet18_stem: no weights file at {weights}")
-        net.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
-    elif weights is not None: net.load_state_dict(imagenet_state(weights))
-    if in_channels != 3:
-        old = net.conv1
-        net.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        if weights is not None:  # keep the pretrained filters, summed over colour and spread over the new channels
-            with torch.no_grad(): net.conv1.weight.copy_(old.weight.sum(1, keepdim=True).expand(-1, in_channels, -1, -1) / in_channels)
-    layers = [net.conv1, net.bn1, net.relu, net.maxpool] + [getattr(net, f'layer{i}') for i in range(1, stages + 1)]
-    return nn.Sequential(*layers), _RESNET_WIDTHS[stages]
+# %% ../nbs/02_encoders.ipynb #d9387dd6
+def _image_weights(stem:str, weights, pretrained:bool):
+    "The weights an `ImageEncoder` starts from (a name, a path or None), checked against its stem."
+    if stem not in ('conv', 'patch', 'resnet18'):
+        raise ValueError(f"ImageEncoder: stem must be 'conv', 'patch' or 'resnet18', got {stem!r}")
+    if pretrained:
+        if stem != 'resnet18':
+            raise ValueError("ImageEncoder: pretrained=True starts a ResNet-18 from ImageNet weights: "
+                             f"pass stem='resnet18' (got stem={stem!r})")
+        if weights is not None:
+            raise ValueError(f"ImageEncoder: pass pretrained=True or weights={weights!r}, not both")
+        weights = 'IMAGENET1K_V1'  # the config records the name: a rebuilt model does not fetch it again
+    if weights is not None and stem != 'resnet18':
+        raise ValueError(f"ImageEncoder: weights only apply to stem='resnet18', got stem={stem!r}")
+    return weights
 
 # %% ../nbs/02_encoders.ipynb #a3f7b7f3
 class ImageEncoder(_Encoder):
-    "Image (B, C, H, W) -> tokens (B, N, d_model) from a conv stem, patches or a ResNet-18."
+    """Image (B, C, H, W) -> tokens (B, N, d_model) from a conv stem, patches or a ResNet-18.
+
+    Args:
+        in_channels: image channels C
+        d_model: token width
+        stem: 'conv' (two stride-2 convs), 'patch' (ViT patches) or 'resnet18'
+        patch_size: patch side for stem='patch'
+        resnet_stages: ResNet-18 stages kept for stem='resnet18'
+        weights: stem='resnet18': weights name ('DEFAULT') or state_dict path
+        pos_encoding: add 2-D sinusoidal position codes
+        pretrained: stem='resnet18' only: start from torchvision's ImageNet weights
+    """
     def __init__(self,
                  in_channels:int, # image channels C
                  d_model:int=64, # token width
                  stem:str='conv', # 'conv' (two stride-2 convs), 'patch' (ViT patches) or 'resnet18'
                  patch_size:int=4, # patch side for stem='patch'
                  resnet_stages:int=3, # ResNet-18 stages kept for stem='resnet18'
-                 weights=None, # stem='resnet18' only: None, torchvision weights ('DEFAULT') or a state_dict path
+                 weights:str|Path|WeightsEnum|None=None, # stem='resnet18': weights name ('DEFAULT') or state_dict path
                  pos_encoding:bool=True, # add 2-D sinusoidal position codes
                  pretrained:bool=False, # stem='resnet18' only: start from torchvision's ImageNet weights
                 ):
         super().__init__()
-        if stem not in ('conv', 'patch', 'resnet18'):
-            raise ValueError(f"ImageEncoder: stem must be 'conv', 'patch' or 'resnet18', got {stem!r}")
-        if pretrained:
-            if stem != 'resnet18':
-                raise ValueError("ImageEncoder: pretrained=True starts a ResNet-18 from ImageNet weights: "
-                                 f"pass stem='resnet18' (got stem={stem!r})")
-            if weights is not None:
-                raise ValueError(f"ImageEncoder: pass pretrained=True or weights={weights!r}, not both")
-            weights = 'IMAGENET1K_V1'  # the config records the name: a rebuilt model does not fetch it again
-        if weights is not None and stem != 'resnet18':
-            raise ValueError(f"ImageEncoder: weights only apply to stem='resnet18', got stem={stem!r}")
+        weights = _image_weights(stem, weights, pretrained)
         self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size,
-                    resnet_stages=resnet_stages, weights=None if weights is None else str(weights), pos_encoding=pos_encoding)
+                    resnet_stages=resnet_stages, weights=None if weights is None else str(weights),
+                    pos_encoding=pos_encoding)
         self.in_channels, self.d_model, self.stem_name, self.pos_encoding = in_channels, d_model, stem, pos_encoding
         self.min_size = {'conv': 1, 'patch': patch_size, 'resnet18': 1}[stem]
         if stem == 'conv':
@@ -234,25 +212,42 @@ class ImageEncoder(_Encoder):
             body, width = resnet18_stem(in_channels, resnet_stages, weights)
             self.stem = nn.Sequential(body, nn.Conv2d(width, d_model, 1))
 
-    def forward(self, x:Tensor)->Tensor:
-        _check_input(x, 'ImageEncoder', f"(batch, channels={self.in_channels}, height, width)", 4, {1: self.in_channels})
-        if min(x.shape[-2:]) < self.min_size:
-            raise ValueError(f"ImageEncoder(stem='patch') needs images of at least {self.min_size}x{self.min_size}, got {tuple(x.shape)}")
-        grid = self.stem(x)                           # (B, d, h, w)
-        tokens = grid.flatten(2).transpose(1, 2)      # (B, h*w, d), row by row
-        if self.pos_encoding: tokens = tokens + sincos_positions_2d(*grid.shape[-2:], self.d_model).to(tokens)
-        return tokens
+# %% ../nbs/02_encoders.ipynb #c0caff31
+@patch
+def forward(self:ImageEncoder, x:Tensor, # images (B, C, H, W)
+           )->Tensor: # tokens (B, h*w, d_model), row by row
+    layout = f"(batch, channels={self.in_channels}, height, width)"
+    _check_input(x, 'ImageEncoder', layout, 4, {1: self.in_channels})
+    if min(x.shape[-2:]) < self.min_size:
+        raise ValueError(f"ImageEncoder(stem='patch') needs images of at least {self.min_size}x{self.min_size}, "
+                         f"got {tuple(x.shape)}")
+    grid = self.stem(x)                           # (B, d, h, w)
+    tokens = grid.flatten(2).transpose(1, 2)      # (B, h*w, d), row by row
+    if self.pos_encoding: tokens = tokens + sincos_positions_2d(*grid.shape[-2:], self.d_model).to(tokens)
+    return tokens
 
 # %% ../nbs/02_encoders.ipynb #6436a066
 class VideoEncoder(_Encoder):
-    "Video (B, T, C, H, W) -> tokens: each frame through an `ImageEncoder`, plus time codes."
+    """Video (B, T, C, H, W) -> tokens: each frame through an `ImageEncoder`, plus time codes.
+
+    Args:
+        in_channels: frame channels C
+        d_model: token width
+        stem: frame stem: 'conv', 'patch' or 'resnet18' (see `ImageEncoder`)
+        patch_size: patch side for stem='patch'
+        resnet_stages: ResNet-18 stages for stem='resnet18'
+        weights: pretrained ResNet-18 weights for stem='resnet18'
+        pool_space: True: one token per frame (N=T); False: all spatial tokens (N=T*h*w)
+        pos_encoding: add time codes
+        pretrained: stem='resnet18' only: start the frame encoder from ImageNet weights
+    """
     def __init__(self,
                  in_channels:int, # frame channels C
                  d_model:int=64, # token width
                  stem:str='conv', # frame stem: 'conv', 'patch' or 'resnet18' (see `ImageEncoder`)
                  patch_size:int=4, # patch side for stem='patch'
                  resnet_stages:int=3, # ResNet-18 stages for stem='resnet18'
-                 weights=None, # pretrained ResNet-18 weights for stem='resnet18'
+                 weights:str|Path|WeightsEnum|None=None, # pretrained ResNet-18 weights for stem='resnet18'
                  pool_space:bool=True, # True: one token per frame (N=T); False: all spatial tokens (N=T*h*w)
                  pos_encoding:bool=True, # add time codes
                  pretrained:bool=False, # stem='resnet18' only: start the frame encoder from ImageNet weights
@@ -260,115 +255,40 @@ class VideoEncoder(_Encoder):
         super().__init__()
         self.frames = ImageEncoder(in_channels, d_model, stem, patch_size, resnet_stages, weights, pos_encoding,
                                    pretrained)
-        self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size, resnet_stages=resnet_stages,
-                    weights=self.frames.config['weights'], pool_space=pool_space, pos_encoding=pos_encoding)
-        self.in_channels, self.d_model, self.pool_space, self.pos_encoding = in_channels, d_model, pool_space, pos_encoding
+        self._store(in_channels=in_channels, d_model=d_model, stem=stem, patch_size=patch_size,
+                    resnet_stages=resnet_stages, weights=self.frames.config['weights'], pool_space=pool_space,
+                    pos_encoding=pos_encoding)
+        self.in_channels, self.d_model = in_channels, d_model
+        self.pool_space, self.pos_encoding = pool_space, pos_encoding
 
-    def forward(self, x:Tensor)->Tensor:
-        _check_input(x, 'VideoEncoder', f"(batch, time, channels={self.in_channels}, height, width)", 5, {2: self.in_channels})
+    def forward(self, x:Tensor, # clips (B, T, C, H, W)
+               )->Tensor: # tokens (B, T, d_model), or (B, T*h*w, d_model) without `pool_space`
+        layout = f"(batch, time, channels={self.in_channels}, height, width)"
+        _check_input(x, 'VideoEncoder', layout, 5, {2: self.in_channels})
         B, T = x.shape[:2]
         tokens = self.frames(x.flatten(0, 1)).unflatten(0, (B, T))  # (B, T, n, d)
         if self.pool_space: tokens = tokens.mean(2, keepdim=True)     # (B, T, 1, d)
         if self.pos_encoding: tokens = tokens + sincos_positions(T, self.d_model).to(tokens)[None, :, None]
         return tokens.flatten(1, 2)
 
-# %% ../nbs/02_encoders.ipynb #62a44aea
-class AttentionBackbone(nn.Module):
-    "Encoder -> transformer blocks -> mean-pooled features; returns (pooled (B, d), (k, q, v) of the last block)."
-    def __init__(self,
-                 encoder:nn.Module, # maps a batch to tokens (B, N, d_model)
-                 d_model:int=64, # token width; must equal the encoder's
-                 n_heads:int=4, # attention heads
-                 n_blocks:int=1, # transformer blocks (at least 1: the last one provides k, q, v)
-                 dropout:float=0.1, # dropout inside the blocks
-                ):
-        super().__init__()
-        enc_d = getattr(encoder, 'd_model', d_model)
-        if enc_d != d_model: raise ValueError(f"{type(encoder).__name__} makes tokens of width {enc_d}, but d_model={d_model}")
-        if n_blocks < 1: raise ValueError(f"n_blocks must be at least 1 (the last block provides k, q, v), got {n_blocks}")
-        self.encoder = encoder
-        self.blocks = nn.ModuleList(TransformerBlock(d_model, n_heads, dropout=dropout) for _ in range(n_blocks))
-        self.norm = nn.LayerNorm(d_model)
-
-    def forward(self, x)->tuple:
-        tokens = self.encoder(x)
-        for block in self.blocks: tokens, kqv = block(tokens)
-        return self.norm(tokens).mean(1), kqv
-
-# %% ../nbs/02_encoders.ipynb #2632d1df
-class ModalityClassifier(nn.Module):
-    "One sensor's classifier: `forward(x) -> (logits (B, n_classes), (k, q, v))`, k, q, v each (B, H, N, d_head)."
-    def __init__(self,
-                 encoder:nn.Module, # an encoder from this module (or any module with .d_model and .config)
-                 n_classes:int, # number of classes
-                 d_model:int=64, # token width; must equal the encoder's
-                 n_heads:int=4, # attention heads
-                 n_blocks:int=1, # transformer blocks
-                 dropout:float=0.1, # dropout in the blocks and before the head
-                ):
-        super().__init__()
-        self.config = dict(type='ModalityClassifier', encoder=getattr(encoder, 'config', None), n_classes=n_classes,
-                           d_model=d_model, n_heads=n_heads, n_blocks=n_blocks, dropout=dropout)
-        self.backbone = AttentionBackbone(encoder, d_model, n_heads, n_blocks, dropout)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(d_model, n_classes)
-
-    @property
-    def encoder(self)->nn.Module: return self.backbone.encoder
-
-    def forward_features(self, x)->tuple:
-        "(pooled (B, d_model), (k, q, v))"
-        return self.backbone(x)
-
-    def forward(self, x)->tuple:
-        pooled, kqv = self.backbone(x)
-        return self.head(self.drop(pooled)), kqv
-
-# %% ../nbs/02_encoders.ipynb #57a73fae
-class LateFusionClassifier(nn.Module):
-    "One backbone per sensor, pooled features concatenated, one linear head: `forward(batch) -> (logits, None)`."
-    def __init__(self,
-                 encoders:dict, # modality name -> encoder
-                 n_classes:int, # number of classes
-                 d_model:int=64, # token width of every encoder
-                 n_heads:int=4, # attention heads per backbone
-                 n_blocks:int=1, # transformer blocks per backbone
-                 dropout:float=0.1, # dropout in the blocks and before the head
-                ):
-        super().__init__()
-        if not isinstance(encoders, dict) or not encoders:
-            raise ValueError(f"LateFusionClassifier needs a non-empty dict of encoders, got {type(encoders).__name__}")
-        self.config = dict(type='LateFusionClassifier', encoders={k: getattr(e, 'config', None) for k, e in encoders.items()},
-                           n_classes=n_classes, d_model=d_model, n_heads=n_heads, n_blocks=n_blocks, dropout=dropout)
-        self.names = list(encoders)
-        self.backbones = nn.ModuleDict({k: AttentionBackbone(e, d_model, n_heads, n_blocks, dropout) for k, e in encoders.items()})
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(d_model * len(encoders), n_classes)
-
-    def forward_features(self, batch:dict)->Tensor:
-        "Concatenated pooled features (B, n_modalities * d_model)."
-        if not isinstance(batch, dict):
-            raise TypeError(f"LateFusionClassifier expects a batch dict with keys {self.names}, got {type(batch).__name__}")
-        missing = [k for k in self.names if k not in batch]
-        if missing: raise ValueError(f"LateFusionClassifier expects a batch dict with keys {self.names}; missing {missing}")
-        return torch.cat([self.backbones[k](batch[k])[0] for k in self.names], dim=1)
-
-    def forward(self, batch:dict)->tuple:
-        return self.head(self.drop(self.forward_features(batch))), None
-
-# %% ../nbs/02_encoders.ipynb #a5f1f7d6
-from .data.core import KINDS  # the one table of sensor kinds: kind -> dimensions of one sample
-
-def build_encoder(spec, # a ModalitySpec, or any object with .kind, .shape (no batch dim) and optional .rate
+# %% ../nbs/02_encoders.ipynb #8e32ef0a
+def build_encoder(spec:ModalitySpec, # a ModalitySpec, or any object with .kind, .shape (no batch dim) and .rate
                   d_model:int=64, # token width
                   **kwargs, # passed to the encoder
                  )->nn.Module:
-    "The encoder for one sensor described by `spec`."
+    """The encoder for one sensor described by `spec`.
+
+    Args:
+        spec: a ModalitySpec, or any object with .kind, .shape (no batch dim) and .rate
+        d_model: token width
+        **kwargs: passed to the encoder
+    """
     kind, shape = getattr(spec, 'kind', None), tuple(getattr(spec, 'shape', ()))
     if kind not in KINDS:
         raise ValueError(f"build_encoder: unknown modality kind {kind!r}; expected one of {list(KINDS)}")
     if len(shape) != KINDS[kind]:
-        raise ValueError(f"build_encoder: kind {kind!r} needs a {KINDS[kind]}-d sample shape (no batch dim), got {shape}")
+        raise ValueError(f"build_encoder: kind {kind!r} needs a {KINDS[kind]}-d sample shape (no batch dim), "
+                         f"got {shape}")
     if kind == 'imu': return IMUEncoder(shape[0], d_model, **kwargs)
     if kind == 'audio':
         if shape[0] != 1: raise ValueError(f"build_encoder: kind 'audio' is a mono waveform (1, T), got {shape}")
@@ -378,7 +298,7 @@ def build_encoder(spec, # a ModalitySpec, or any object with .kind, .shape (no b
     if kind == 'image': return ImageEncoder(shape[0], d_model, **kwargs)
     return VideoEncoder(shape[1], d_model, **kwargs)
 
-def build_classifier(spec, # a ModalitySpec (or any object with .kind and .shape)
+def build_classifier(spec:ModalitySpec, # a ModalitySpec (or any object with .kind and .shape)
                      n_classes:int, # number of classes
                      d_model:int=64, # token width
                      n_heads:int=4, # attention heads
@@ -386,24 +306,19 @@ def build_classifier(spec, # a ModalitySpec (or any object with .kind and .shape
                      dropout:float=0.1, # dropout
                      **encoder_kwargs, # passed to the encoder, e.g. stem='resnet18'
                     )->ModalityClassifier:
-    "A `ModalityClassifier` with the right encoder for `spec`."
-    return ModalityClassifier(build_encoder(spec, d_model, **encoder_kwargs), n_classes, d_model, n_heads, n_blocks, dropout)
+    """A `ModalityClassifier` with the right encoder for `spec`.
 
-def build_late_fusion(info, # a DataInfo (or any object with .modalities: name -> spec, and .classes)
-                      d_model:int=64, # token width
-                      n_heads:int=4, # attention heads
-                      n_blocks:int=1, # transformer blocks per sensor
-                      dropout:float=0.1, # dropout
-                      modalities:list|None=None, # which modalities to fuse; None: all of them
-                      encoder_kwargs:dict|None=None, # modality name -> kwargs for its encoder
-                     )->LateFusionClassifier:
-    "A `LateFusionClassifier` over the modalities of a dataset."
-    names = list(info.modalities) if modalities is None else list(modalities)
-    unknown = [n for n in names if n not in info.modalities]
-    if unknown: raise ValueError(f"build_late_fusion: {unknown} not among the data's modalities {list(info.modalities)}")
-    kw = encoder_kwargs or {}
-    encoders = {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
-    return LateFusionClassifier(encoders, len(info.classes), d_model, n_heads, n_blocks, dropout)
+    Args:
+        spec: a ModalitySpec (or any object with .kind and .shape)
+        n_classes: number of classes
+        d_model: token width
+        n_heads: attention heads
+        n_blocks: transformer blocks
+        dropout: dropout
+        **encoder_kwargs: passed to the encoder, e.g. stem='resnet18'
+    """
+    encoder = build_encoder(spec, d_model, **encoder_kwargs)
+    return ModalityClassifier(encoder, n_classes, d_model, n_heads, n_blocks, dropout)
 
 # %% ../nbs/02_encoders.ipynb #2b046b1a
 ENCODERS = {c.__name__: c for c in (IMUEncoder, AudioEncoder, ImageEncoder, VideoEncoder)}
@@ -411,7 +326,12 @@ ENCODERS = {c.__name__: c for c in (IMUEncoder, AudioEncoder, ImageEncoder, Vide
 def encoder_from_config(config:dict, # an encoder's `.config`
                         load_weights:bool=False, # fetch the pretrained weights named in the config (else random init)
                        )->nn.Module:
-    "Rebuild an encoder from its `config`."
+    """Rebuild an encoder from its `config`.
+
+    Args:
+        config: an encoder's `.config`
+        load_weights: fetch the pretrained weights named in the config (else random init)
+    """
     if not isinstance(config, dict) or config.get('type') not in ENCODERS:
         got = config.get('type') if isinstance(config, dict) else type(config).__name__
         raise ValueError(f"encoder_from_config: expected a dict with 'type' in {list(ENCODERS)}, got {got!r}")
@@ -419,201 +339,8 @@ def encoder_from_config(config:dict, # an encoder's `.config`
     if not load_weights and 'weights' in kw: kw['weights'] = None
     return ENCODERS[config['type']](**kw)
 
-def classifier_from_config(config:dict, # a model's `.config` (e.g. read back from JSON)
-                           load_weights:bool=False, # fetch pretrained encoder weights named in the config
-                          )->nn.Module:
-    "Rebuild a `ModalityClassifier` or `LateFusionClassifier` (untrained) from its `config`."
-    if not isinstance(config, dict): raise TypeError(f"classifier_from_config expects a dict, got {type(config).__name__}")
-    kw = {k: v for k, v in config.items() if k not in ('type', 'encoder', 'encoders')}
-    if config.get('type') == 'ModalityClassifier':
-        return ModalityClassifier(encoder_from_config(config['encoder'], load_weights), **kw)
-    if config.get('type') == 'LateFusionClassifier':
-        return LateFusionClassifier({k: encoder_from_config(c, load_weights) for k, c in config['encoders'].items()}, **kw)
-    raise ValueError(f"classifier_from_config: expected type 'ModalityClassifier' or 'LateFusionClassifier', got {config.get('type')!r}")
-
-# %% ../nbs/02_encoders.ipynb #df000006
-import itertools
-
-BATCH_META_KEYS = ('label', 'group', 'present', 'source_scores', 'source_correct')
-
-def sensor_dropout(present:Tensor, # (B, M) bool: the sensors each sample has
-                   p_drop:float, # probability that a sample with two or more sensors loses some of them
-                   generator:torch.Generator|None=None, # on `present`'s device; None: torch's global generator
-                  )->Tensor: # (B, M) bool: the sensors each sample keeps, never none where it had some
-    "With probability `p_drop`, a sample keeps a uniform non-empty proper subset of its sensors; else all of them."
-    if not 0 <= p_drop <= 1: raise ValueError(f"sensor_dropout: p_drop is a probability in [0, 1], got {p_drop}")
-    if not (isinstance(present, Tensor) and present.dtype == torch.bool and present.ndim == 2):
-        got = f"{present.dtype} {tuple(present.shape)}" if isinstance(present, Tensor) else type(present).__name__
-        raise ValueError(f"sensor_dropout expects a (batch, sensors) bool tensor, got {got}")
-    B, M = present.shape
-    rand = lambda *shape: torch.rand(*shape, generator=generator, device=present.device)
-    todo = (rand(B) < p_drop) & (present.sum(1) >= 2)  # one sensor has no non-empty proper subset: it stays
-    keep = present.clone()
-    while todo.any():  # rejection: a fair coin per sensor, tossed again while the subset is empty or everything
-        cand = (rand(B, M) < 0.5) & present
-        ok = todo & cand.any(1) & (cand != present).any(1)
-        keep, todo = torch.where(ok[:, None], cand, keep), todo & ~ok
-    return keep
-
-# %% ../nbs/02_encoders.ipynb #df00000b
-class DropoutFusionClassifier(nn.Module):
-    "One backbone per sensor, the mean of the present sensors' pooled features, one head; sensor dropout in training."
-    def __init__(self,
-                 encoders:dict, # sensor name -> encoder
-                 n_classes:int, # number of classes
-                 d_model:int=64, # token width of every encoder
-                 n_heads:int=4, # attention heads per backbone
-                 n_blocks:int=1, # transformer blocks per backbone
-                 dropout:float=0.1, # dropout in the blocks and before the head
-                 p_drop:float=0.5, # sensor dropout in training: the share of samples that lose some sensors
-                 ignore:list=(), # batch keys skipped although not sensors of the model (e.g. the data's other sensors)
-                ):
-        super().__init__()
-        if not isinstance(encoders, dict) or not encoders:
-            raise ValueError("DropoutFusionClassifier needs a non-empty dict of encoders, "
-                             f"got {type(encoders).__name__}")
-        if not 0 <= p_drop <= 1:
-            raise ValueError(f"DropoutFusionClassifier: p_drop is a probability in [0, 1], got {p_drop}")
-        configs = {k: getattr(e, 'config', None) for k, e in encoders.items()}
-        self.config = dict(type='DropoutFusionClassifier', encoders=configs,
-                           n_classes=n_classes, d_model=d_model, n_heads=n_heads, n_blocks=n_blocks, dropout=dropout,
-                           p_drop=p_drop, ignore=list(ignore))
-        self.sensors, self.p_drop, self.ignore = list(encoders), p_drop, list(ignore)
-        self.backbones = nn.ModuleDict({k: AttentionBackbone(e, d_model, n_heads, n_blocks, dropout)
-                                        for k, e in encoders.items()})
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(d_model, n_classes)
-
-    def present_mask(self, batch:dict)->tuple: # (sensors used, (B, n_used) bool: which samples have them)
-        "The sensors `batch` offers (its sensor keys, narrowed by an optional `batch['present']`), sample by sample."
-        if not isinstance(batch, dict):
-            raise TypeError(f"DropoutFusionClassifier reads a batch dict {{sensor: tensor}} with sensors among "
-                            f"{self.sensors}, got {type(batch).__name__}; for one sensor's tensor alone use "
-                            "single_sensor_view(model, sensor)")
-        unknown = [k for k in batch if k not in self.sensors and k not in BATCH_META_KEYS and k not in self.ignore]
-        if unknown: raise ValueError(f"DropoutFusionClassifier was trained on sensors {self.sensors}, not on {unknown}")
-        present, mask = batch.get('present'), None
-        if present is None: used = [s for s in self.sensors if s in batch]
-        elif isinstance(present, Tensor):
-            if present.dtype != torch.bool or present.ndim != 2 or present.shape[1] != len(self.sensors):
-                raise ValueError(f"'present' as a tensor is a (batch, {len(self.sensors)}) bool mask over "
-                                 f"{self.sensors}, "
-                                 f"got {present.dtype} {tuple(present.shape)}")
-            marked = [s for j, s in enumerate(self.sensors) if present[:, j].any()]
-            absent = [s for s in marked if s not in batch]
-            if absent: raise ValueError(f"'present' marks {absent} present, but the batch holds no tensor for them")
-            used = marked
-            mask = present[:, [self.sensors.index(s) for s in used]]
-        else:
-            names = [present] if isinstance(present, str) else list(present)
-            bad = [s for s in names if s not in self.sensors]
-            if bad: raise ValueError(f"'present' names {bad}: this model was trained on sensors {self.sensors}, "
-                                     f"not on {bad}")
-            absent = [s for s in names if s not in batch]
-            if absent: raise ValueError(f"'present' names {absent}, but the batch holds no tensor for them")
-            used = [s for s in self.sensors if s in names]
-        if not used:
-            chosen = '' if present is None else ", and its 'present' selects none"
-            raise ValueError(f"DropoutFusionClassifier needs at least one of its sensors {self.sensors}; "
-                             f"the batch has keys {sorted(batch)}{chosen}")
-        sizes = {s: len(batch[s]) for s in used}
-        if len(set(sizes.values())) > 1: raise ValueError(f"the sensors' batch sizes differ: {sizes}")
-        B = sizes[used[0]]
-        if mask is None: mask = torch.ones(B, len(used), dtype=torch.bool, device=batch[used[0]].device)
-        elif len(mask) != B: raise ValueError(f"'present' has {len(mask)} rows, the batch {B} samples")
-        empty = (~mask.any(1)).nonzero().flatten().tolist()
-        if empty: raise ValueError(f"samples {empty[:10]} have no present sensor: each needs one of {self.sensors}")
-        return used, mask
-
-    def forward_features(self, batch:dict)->tuple:
-        "(fused (B, d_model): each sample's mean pooled feature over its sensors, extras as in `forward`)"
-        used, mask = self.present_mask(batch)
-        if self.training and self.p_drop > 0 and len(used) > 1: mask = sensor_dropout(mask, self.p_drop)
-        total, kqvs = 0., {}
-        for j, s in enumerate(used):
-            rows = mask[:, j]
-            if not rows.any(): continue  # dropped from every sample of this batch
-            if rows.all(): pooled, kqvs[s] = self.backbones[s](batch[s])
-            else:  # only the samples that keep the sensor go through its backbone (and its batch norm)
-                idx = rows.nonzero().flatten()
-                part, kqvs[s] = self.backbones[s](batch[s][idx])
-                pooled = part.new_zeros(len(rows), part.shape[1]).index_copy(0, idx, part)
-            total = total + pooled
-        fused = total / mask.sum(1, keepdim=True).to(total.dtype)
-        return fused, (next(iter(kqvs.values())) if len(kqvs) == 1 else kqvs)
-
-    def forward(self, batch:dict)->tuple:
-        "(logits (B, n_classes), extras): the (k, q, v) of the one sensor used, else a dict sensor -> (k, q, v)."
-        fused, extras = self.forward_features(batch)
-        return self.head(self.drop(fused)), extras
-
-# %% ../nbs/02_encoders.ipynb #df000017
-def single_sensor_view(model:DropoutFusionClassifier, # a trained sensor-dropout model (or a DDP wrapper of one)
-                       sensor:str, # one of `model.sensors`
-                      )->ModalityClassifier: # `x -> (logits, (k, q, v))`, sharing `model`'s weights
-    "The model with `sensor` alone, as the `ModalityClassifier` it is: that sensor's backbone and the shared head."
-    model = getattr(model, 'module', model)
-    if not isinstance(model, DropoutFusionClassifier):
-        raise TypeError(f"single_sensor_view expects a DropoutFusionClassifier, got {type(model).__name__}")
-    if sensor not in model.sensors:
-        raise ValueError(f"this model was trained on sensors {model.sensors}, not on {sensor!r}")
-    c, backbone = model.config, model.backbones[sensor]
-    with torch.device('meta'):  # placeholder blocks and head, replaced right below: no memory, no random draws
-        view = ModalityClassifier(backbone.encoder, c['n_classes'], c['d_model'], c['n_heads'], c['n_blocks'],
-                                  c['dropout'])
-    view.backbone, view.head = backbone, model.head
-    return view.train(model.training)
-
-# %% ../nbs/02_encoders.ipynb #df00001a
-def build_dropout_fusion(info, # a DataInfo (or any object with .modalities: name -> spec, and .classes)
-                         p_drop:float=0.5, # sensor dropout rate (see `sensor_dropout`)
-                         d_model:int=64, # token width
-                         n_heads:int=4, # attention heads
-                         n_blocks:int=1, # transformer blocks per sensor
-                         dropout:float=0.1, # dropout
-                         modalities:list|None=None, # the sensors to use; None: all (the others are skipped in batches)
-                         encoder_kwargs:dict|None=None, # modality name -> kwargs for its encoder
-                        )->DropoutFusionClassifier:
-    "A `DropoutFusionClassifier` over the modalities of a dataset."
-    names = list(info.modalities) if modalities is None else list(modalities)
-    unknown = [n for n in names if n not in info.modalities]
-    if unknown:
-        raise ValueError(f"build_dropout_fusion: {unknown} not among the data's modalities {list(info.modalities)}")
-    kw = encoder_kwargs or {}
-    encoders = {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
-    return DropoutFusionClassifier(encoders, len(info.classes), d_model, n_heads, n_blocks, dropout, p_drop,
-                                   ignore=[n for n in info.modalities if n not in names])
-
-_one_sensor_or_late_from_config = classifier_from_config
-CLASSIFIERS = ('ModalityClassifier', 'LateFusionClassifier', 'DropoutFusionClassifier')
-
-def classifier_from_config(config:dict, # a model's `.config` (e.g. read back from JSON)
-                           load_weights:bool=False, # fetch pretrained encoder weights named in the config
-                          )->nn.Module:
-    "Rebuild any classifier of this module (untrained) from its `config`: one sensor, late fusion, sensor dropout."
-    if not isinstance(config, dict):
-        raise TypeError(f"classifier_from_config expects a dict, got {type(config).__name__}")
-    if config.get('type') not in CLASSIFIERS:
-        raise ValueError(f"classifier_from_config: expected type in {list(CLASSIFIERS)}, got {config.get('type')!r}")
-    if config['type'] != 'DropoutFusionClassifier': return _one_sensor_or_late_from_config(config, load_weights)
-    kw = {k: v for k, v in config.items() if k not in ('type', 'encoders')}
-    encoders = {k: encoder_from_config(c, load_weights) for k, c in config['encoders'].items()}
-    return DropoutFusionClassifier(encoders, **kw)
-
-def sensor_subsets(sensors:list, # sensor names
-                  )->list: # every non-empty subset, as tuples: single sensors first, all of them last
-    "The non-empty subsets of `sensors`, smallest first."
-    return [c for r in range(1, len(sensors) + 1) for c in itertools.combinations(sensors, r)]
-
-class SensorSubset:
-    "Iterate `dl` with `batch['present'] = sensors`: a sensor-dropout model then reads only those sensors."
-    def __init__(self,
-                 dl, # a DataLoader (or any iterable with a length) of batch dicts
-                 sensors, # the sensors to keep, a name or a list of names
-                ):
-        self.dl, self.sensors = dl, [sensors] if isinstance(sensors, str) else list(sensors)
-        if not self.sensors: raise ValueError("SensorSubset needs at least one sensor")
-    def __iter__(self):
-        for batch in self.dl: yield {**batch, 'present': list(self.sensors)}
-    def __len__(self): return len(self.dl)
-    def __repr__(self): return f"SensorSubset({self.sensors})"
+# %% ../nbs/02_encoders.ipynb #3e434142
+__getattr__ = moved_names('d_cat.encoders', dict.fromkeys(
+    ['LateFusionClassifier', 'build_late_fusion', 'sensor_dropout', 'BATCH_META_KEYS', 'DropoutFusionClassifier',
+     'single_sensor_view', 'build_dropout_fusion', 'classifier_from_config', 'CLASSIFIERS', 'sensor_subsets',
+     'SensorSubset'], 'd_cat.fusion'))

@@ -14,10 +14,10 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'LAMBDAS', 'DEFAULT_GRID', 'INHERIT', 'watch_rotation',
-           'dataset_factory', 'load_dataset', 'train_fraction', 'Follow', 'check_grid', 'grid_points', 'tuning_order',
-           'tuning_rounds', 'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs',
-           'source_path', 'run_job', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
+__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'watch_rotation', 'dataset_factory', 'load_dataset', 'train_fraction',
+           'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs', 'source_path',
+           'run_job', 'LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points', 'tuning_order',
+           'tuning_rounds', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
 
 # %% ../nbs/07_experiment.ipynb #52305872
 from .data.core import Splits
@@ -26,13 +26,24 @@ from .cross_attention_loss import LAYOUTS
 from .methods import METHODS, get_method
 from .pipeline import TransferConfig, train_source, train_target, train_late_fusion
 from .compat import legacy_args, moved_names
+from .tuning import (LAMBDAS, Follow, DEFAULT_GRID, INHERIT, check_grid, grid_points, tuning_order,
+    tuning_rounds, tuning_table, select_settings, initial_choices, settle_inherited)
+_all_ = ['LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points', 'tuning_order', 'tuning_rounds',
+         'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']  # defined in d_cat.tuning
 
 # %% ../nbs/07_experiment.ipynb #4af0c119
 WATCH_SUBJECTS = tuple(range(1, 11))
 
 def watch_rotation(seed:int, # the seed of the split
                   )->tuple: # (validation subjects, test subjects)
-    "Held-out subjects of the smartwatch data for `seed`: seeds 0-4 test subjects (1, 2), (3, 4), ... (9, 10)."
+    """Held-out subjects of the smartwatch data for `seed`: seeds 0-4 test subjects (1, 2), (3, 4), ... (9, 10).
+
+    Args:
+        seed: the seed of the split
+
+    Returns:
+        (validation subjects, test subjects)
+    """
     r = seed % 5
     test = list(WATCH_SUBJECTS[2 * r: 2 * r + 2])
     rest = [s for s in WATCH_SUBJECTS if s not in test]
@@ -60,7 +71,11 @@ DATASETS |= {name: _paper(name) for name in ('vggsound', 'uestc', 'dryad')}
 # %% ../nbs/07_experiment.ipynb #b17e6de0
 def dataset_factory(name:str, # a key of `DATASETS`, or 'module:function' for your own data
                    ):
-    "The function `f(split, seed, **options) -> Splits` behind a dataset name."
+    """The function `f(split, seed, **options) -> Splits` behind a dataset name.
+
+    Args:
+        name: a key of `DATASETS`, or 'module:function' for your own data
+    """
     if name in DATASETS: return DATASETS[name]
     if ':' in name:
         module, _, fn = name.partition(':')
@@ -76,7 +91,14 @@ def load_dataset(name:str, # a key of `DATASETS`, or 'module:function' returning
                  seed:int=0, # each seed draws its own split
                  **options, # passed to the dataset's function, e.g. `overlap=0.` for watch_imu
                 )->Splits:
-    "The splits of a dataset by name: seed `s` gives split number `s`."
+    """The splits of a dataset by name: seed `s` gives split number `s`.
+
+    Args:
+        name: a key of `DATASETS`, or 'module:function' returning `Splits` for (split, seed)
+        split: 'id' (split by recording) or 'ood' (held-out subjects)
+        seed: each seed draws its own split
+        **options: passed to the dataset's function, e.g. `overlap=0.` for watch_imu
+    """
     f = dataset_factory(name)
     if split not in ('id', 'ood'): raise ValueError(f"split must be 'id' or 'ood', got {split!r}")
     if split == 'ood' and name in DATASETS and name not in OOD_DATASETS:
@@ -91,7 +113,13 @@ def train_fraction(splits:Splits, # the data; its training split is subsampled
                    fraction:float, # share of the training recordings to keep, in (0, 1]
                    seed:int=0, # which recordings: the same seed gives nested subsets as the fraction grows
                   )->Splits:
-    "Keep `fraction` of the training recordings, per class (at least one each); validation and test stay whole."
+    """Keep `fraction` of the training recordings, per class (at least one each); validation and test stay whole.
+
+    Args:
+        splits: the data; its training split is subsampled
+        fraction: share of the training recordings to keep, in (0, 1]
+        seed: which recordings: the same seed gives nested subsets as the fraction grows
+    """
     if not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
         raise ValueError(f"train_fraction: the training fraction must be in (0, 1], got {fraction!r}")
     splits.check(need=('train', 'valid'), warn=False)  # a class missing from training fails here, named
@@ -106,92 +134,24 @@ def train_fraction(splits:Splits, # the data; its training split is subsampled
     idx = np.flatnonzero(np.isin(rec, keep))
     return Splits(train.subset(idx), splits.valid, splits.test, splits.info, splits.normalizer)
 
-# %% ../nbs/07_experiment.ipynb #6dec52da
-LAMBDAS = (0.1, 0.3, 1.0, 3.0)
-
-@dataclass(frozen=True)
-class Follow:
-    "Grid values relative to another method's choice in the same setting: that method's value times each factor."
-    method:str # the method whose chosen value is followed, e.g. 'dcat'
-    factors:tuple=(1.0,) # multiply its chosen value by each
-    knob:str|None=None # its knob to follow (default: the same name)
-
-DEFAULT_GRID = {
-    'dcat': {'lam': LAMBDAS, 'layout': LAYOUTS},
-    'logit_kd': {'lam': LAMBDAS, 'T': (2.0, 4.0)},
-    'feature_kd': {'lam': LAMBDAS},
-    'dropout_fusion': {'p_drop': (0.25, 0.5)},
-    'dcat_kd': {'lam': Follow('dcat', (1.0, 1 / 3)), 'lam_kd': Follow('logit_kd', (1.0, 1 / 3), 'lam')},
-}
-INHERIT = {'dcat_nomask': {'lam': 'dcat', 'layout': 'dcat'}, 'dcat_nonorm': {'lam': 'dcat', 'layout': 'dcat'},
-           'dcat_kd': {'layout': 'dcat', 'T': 'logit_kd'}}
-
-# %% ../nbs/07_experiment.ipynb #1bebd141
-def _depends(method:str, grid:dict)->set:
-    "The methods whose choices `method`'s settings follow or inherit."
-    deps = {v.method for v in grid.get(method, {}).values() if isinstance(v, Follow)}
-    return deps | set(INHERIT.get(method, {}).values())
-
-def check_grid(grid:dict, # method -> {knob: values or `Follow`}
-               methods, # the methods of the study
-              )->dict: # the grid, restricted to `methods`
-    "Refuse unknown methods or knobs, empty value lists, and settings that follow a method not in the study."
-    for m in grid:
-        if m not in METHODS: raise ValueError(f"tuning grid: unknown method {m!r}; choose from {list(METHODS)}")
-    for m in methods:
-        if m not in METHODS: raise ValueError(f"unknown method {m!r}; choose from {list(METHODS)}")
-        knobs = get_method(m).knobs
-        for k, vals in grid.get(m, {}).items():
-            if k not in knobs:
-                raise ValueError(f"tuning grid: method {m!r} has no knob {k!r}; its knobs: {list(knobs) or 'none'}")
-            if isinstance(vals, Follow): vals = vals.factors
-            if isinstance(vals, (str, bytes)) or len(vals) == 0:
-                raise ValueError(f"tuning grid: {m}.{k} needs a non-empty list of values, got {vals!r}")
-        missing = [d for d in _depends(m, grid) if d not in methods]
-        if missing: raise ValueError(f"tuning grid: {m!r} follows the choice of {missing}, which the study lacks")
-    return {m: dict(grid[m]) for m in methods if m in grid}
-
-# %% ../nbs/07_experiment.ipynb #84b00213
-def grid_points(method:str, # the method to tune
-                grid:dict, # from `check_grid`
-                chosen:dict, # method -> its chosen settings in this setting (the methods it follows)
-               )->list: # one dict of settings per point
-    "Every setting to try for `method`: its grid crossed, with followed and inherited values filled in."
-    axes = {}
-    for k, vals in grid.get(method, {}).items():
-        if isinstance(vals, Follow): vals = tuple(chosen[vals.method][vals.knob or k] * f for f in vals.factors)
-        axes[k] = tuple(vals)
-    fixed = {k: chosen[m][k] for k, m in INHERIT.get(method, {}).items() if k not in axes}
-    return [fixed | dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
-
-def tuning_order(grid:dict, methods)->list:
-    "Methods in rounds: a method is tuned (or settled) after every method it follows."
-    rounds, done, left = [], set(), [m for m in methods if m in grid or m in INHERIT]
-    while left:
-        now = [m for m in left if _depends(m, grid) <= done | set(m2 for m2 in methods if m2 not in left)]
-        if not now: raise ValueError(f"tuning grid: circular dependencies among {left}")
-        rounds.append(now); done |= set(now); left = [m for m in left if m not in now]
-    return rounds
-
-# %% ../nbs/07_experiment.ipynb #9ecc802f
-def tuning_rounds(grid:dict, # from `check_grid`
-                  methods, # the methods of the study
-                 )->list: # lists of methods, in the order they are settled
-    "Methods with a grid or inherited settings, in rounds: each after every method it follows."
-    todo = [m for m in methods if m in grid or m in INHERIT]
-    done, rounds = {m for m in methods if m not in todo}, []
-    while todo:
-        now = [m for m in todo if _depends(m, grid) <= done]
-        if not now: raise ValueError(f"tuning grid: circular dependencies among {todo}")
-        rounds.append(now)
-        done |= set(now)
-        todo = [m for m in todo if m not in now]
-    return rounds
-
 # %% ../nbs/07_experiment.ipynb #3c191eeb
 @dataclass
 class Job:
-    "One training: a source, a tuning run (validation only) or a final run (scored on test) of one method."
+    """One training: a source, a tuning run (validation only) or a final run (scored on test) of one method.
+
+    Args:
+        dataset: a key of `DATASETS` (or 'module:function')
+        split: 'id' or 'ood'
+        seed: seeds the data split, the weights and the data order
+        method: a registered method (`METHODS`)
+        target: the trained sensor (None for late fusion)
+        source_modality: the source's sensor (for dropout fusion: the other sensor it reads)
+        fraction: share of the training recordings the target trains on
+        settings: the method's knobs for this run, e.g. {'lam': 0.3}
+        stage: 'source' (unimodal, saved as a source), 'tune' (never reads test) or 'final'
+        test: score on the test split (False for tuning runs and for sources of tuning seeds)
+        data: options of the dataset's function, e.g. {'overlap': 0.}
+    """
     dataset:str # a key of `DATASETS` (or 'module:function')
     split:str # 'id' or 'ood'
     seed:int # seeds the data split, the weights and the data order
@@ -225,7 +185,15 @@ Job.__init__ = legacy_args(source='source_modality')(Job.__init__)
 def parse_directions(directions, # 'acc:gyro,gyro:acc', a list of (source, target) pairs, or None / 'both'
                      modalities:list, # the dataset's sensors
                     )->list: # (source, target) pairs
-    "(source, target) pairs from 'acc:gyro,gyro:acc' or a list of pairs; None: both ways between two sensors."
+    """(source, target) pairs from 'acc:gyro,gyro:acc' or a list of pairs; None: both ways between two sensors.
+
+    Args:
+        directions: 'acc:gyro,gyro:acc', a list of (source, target) pairs, or None / 'both'
+        modalities: the dataset's sensors
+
+    Returns:
+        (source, target) pairs
+    """
     if directions is None or directions == 'both':
         if len(modalities) != 2:
             raise ValueError(f"give directions explicitly for {len(modalities)} sensors: {modalities}")
@@ -242,7 +210,17 @@ def parse_directions(directions, # 'acc:gyro,gyro:acc', a list of (source, targe
 # %% ../nbs/07_experiment.ipynb #5af5d6fa
 @dataclass
 class DatasetPlan:
-    "One dataset of a study: its splits, directions, training fractions and data options."
+    """One dataset of a study: its splits, directions, training fractions and data options.
+
+    Args:
+        dataset: a key of `DATASETS` (or 'module:function')
+        splits: 'id' and/or 'ood'
+        directions: 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
+        fractions: shares of the training recordings the target trains on
+        data: options of the dataset's function
+        fraction_methods: the methods trained at fractions below 1 (None: all)
+        sensors: the dataset's sensors (None: read from the data)
+    """
     dataset:str # a key of `DATASETS` (or 'module:function')
     splits:tuple=('id',) # 'id' and/or 'ood'
     directions:object=None # 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
@@ -310,7 +288,13 @@ def source_path(out:str|Path, # the experiment's working folder
                 job:Job, # gives dataset, split, seed and data options
                 sensor:str, # the source sensor
                )->Path:
-    "Where stage 1 saves the unimodal model of `sensor` for the split and seed of `job`."
+    """Where stage 1 saves the unimodal model of `sensor` for the split and seed of `job`.
+
+    Args:
+        out: the experiment's working folder
+        job: gives dataset, split, seed and data options
+        sensor: the source sensor
+    """
     data = '_' + '_'.join(f"{k}{v}" for k, v in sorted(job.data.items())) if job.data else ''
     return Path(out)/'sources'/f"{job.dataset.replace(':', '.')}{data}_{job.split}_seed{job.seed}_{sensor}.pt"
 
@@ -334,7 +318,15 @@ def run_job(job:Job|dict, # what to train
             threads:int|None=None, # torch threads in this process (None: leave as is)
             tensorboard:str|Path|None=None, # also write TensorBoard events under this folder, one run per job
            )->dict:
-    "Train one job; return {'row': its numbers, 'history': its per-epoch log}."
+    """Train one job; return {'row': its numbers, 'history': its per-epoch log}.
+
+    Args:
+        job: what to train
+        cfg: the shared budget; the job's settings override its knobs
+        out: working folder (sources are saved under out/sources)
+        threads: torch threads in this process (None: leave as is)
+        tensorboard: also write TensorBoard events under this folder, one run per job
+    """
     job = Job(**job) if isinstance(job, dict) else job
     cfg = TransferConfig(**cfg) if isinstance(cfg, dict) else cfg
     if threads: torch.set_num_threads(threads)
@@ -348,47 +340,6 @@ def run_job(job:Job|dict, # what to train
         row |= {f'test_{which}_{k}': v for k, v in (metrics or {}).items()}
     for subset, metrics in (res.test_subsets or {}).items(): row[f'test_best_f1_macro[{subset}]'] = metrics['f1_macro']
     return {'row': row, 'history': res.history}
-
-# %% ../nbs/07_experiment.ipynb #85a9c54a
-def tuning_table(rows:list, # rows of tuning runs (stage 'tune')
-                )->pd.DataFrame:
-    "Mean validation macro-F1 over the tuning seeds of every grid point, per setting and method."
-    df = pd.DataFrame([r for r in rows if r['stage'] == 'tune'])
-    if df.empty: return df
-    df['point'] = df.settings.map(lambda s: json.dumps(s, sort_keys=True))
-    g = df.groupby(['dataset', 'split', 'direction', 'method', 'point'], sort=False)
-    return g.agg(valid_f1=('valid_best_f1', 'mean'), seeds=('seed', 'nunique')).reset_index()
-
-def select_settings(rows:list, # rows of tuning runs: only their validation scores are read
-                    chosen:dict|None=None, # earlier choices, kept and extended
-                   )->dict: # (dataset, split, direction) -> method -> settings
-    "For each setting and method, the grid point with the best mean validation macro-F1 (ties: the first tried)."
-    chosen = {k: dict(v) for k, v in (chosen or {}).items()}
-    t = tuning_table(rows)
-    for (ds, split, d, m), g in (t.groupby(['dataset', 'split', 'direction', 'method'], sort=False) if len(t) else []):
-        chosen.setdefault((ds, split, d), {})[m] = json.loads(g.point.iloc[int(np.argmax(g.valid_f1.values))])
-    return chosen
-
-# %% ../nbs/07_experiment.ipynb #75e5dc57
-def initial_choices(plans:list, # the study's `DatasetPlan`s
-                    methods, # its methods
-                    cfg:TransferConfig, # the budget: its knob values stand until tuning replaces them
-                    settings:dict|None=None, # fixed settings that replace the budget's, per setting and method
-                   )->dict: # (dataset, split, direction) -> method -> settings
-    "Every method's knobs at the budget's values (or the given settings), per setting: what runs untuned."
-    fixed = settings or {}
-    return {(p.dataset, split, f"{s}->{t}"): {m: {k: getattr(cfg, k) for k in get_method(m).knobs}
-                                              | fixed.get((p.dataset, split, f"{s}->{t}"), {}).get(m, {})
-                                              for m in methods}
-            for p in plans for split in p.splits for s, t in p.pairs()}
-
-def settle_inherited(chosen:dict, # from `select_settings`
-                     methods, # methods that only inherit (no grid of their own), e.g. the ablations
-                    )->dict:
-    "Methods without a grid take the inherited knobs from the method they follow (the ablations: D-CAT's λ, layout)."
-    for cell in chosen.values():
-        for m in methods: cell[m] = cell[m] | {k: cell[src][k] for k, src in INHERIT.get(m, {}).items()}
-    return chosen
 
 # %% ../nbs/07_experiment.ipynb #dea8b604
 __getattr__ = moved_names('d_cat.experiment', {'dcat_train': 'd_cat.cli', 'dcat_experiment': 'd_cat.cli',

@@ -19,7 +19,7 @@ __all__ = ['make_card', 'DeployedModel', 'export_model', 'export_onnx', 'load_ex
 # %% ../nbs/08_export.ipynb #05c358bd
 import d_cat
 from .data.core import DataInfo, Normalizer, Splits, Standardize
-from .encoders import classifier_from_config, single_sensor_view
+from .fusion import classifier_from_config, single_sensor_view
 from .learner import unwrap
 from .checkpoints import atomic_save, model_meta, check_meta, set_meta
 from .pipeline import TrainResult
@@ -27,7 +27,12 @@ _all_ = ['Standardize']
 
 # %% ../nbs/08_export.ipynb #41816b1d
 class DeployedModel(nn.Module):
-    "One sensor's classifier ready to deploy: raw sensor input -> standardise -> classifier -> logits."
+    """One sensor's classifier ready to deploy: raw sensor input -> standardise -> classifier -> logits.
+
+    Args:
+        model: the trained target classifier
+        card: what `export_model` writes to card.json
+    """
     def __init__(self, model:nn.Module, # the trained target classifier
                  card:dict, # what `export_model` writes to card.json
                 ):
@@ -53,7 +58,14 @@ class DeployedModel(nn.Module):
     @torch.no_grad()
     def predict(self, x:Tensor, # one sample (*input_shape) or a batch (B, *input_shape), raw (not normalised)
                )->tuple[list, Tensor]: # (class names, probabilities (B, n_classes))
-        "Class names and probabilities for raw sensor input."
+        """Class names and probabilities for raw sensor input.
+
+        Args:
+            x: one sample (*input_shape) or a batch (B, *input_shape), raw (not normalised)
+
+        Returns:
+            (class names, probabilities (B, n_classes))
+        """
         self.eval()
         device = next(self.parameters()).device
         probs = self(self.check_input(x).to(device)).float().softmax(-1).cpu()
@@ -72,7 +84,15 @@ def make_card(model:nn.Module, # the classifier (its record and `.config` are st
               modality:str|None=None, # its sensor, for a model that does not record it
               **extra, # anything else worth recording (metrics, notes, ...)
              )->dict:
-    "The JSON card of an exported model."
+    """The JSON card of an exported model.
+
+    Args:
+        model: the classifier (its record and `.config` are stored)
+        data: the data it was trained on (shape, rate, classes; the normaliser of `Splits`)
+        normalizer: the training normaliser, when `data` is a DataInfo
+        modality: its sensor, for a model that does not record it
+        **extra: anything else worth recording (metrics, notes, ...)
+    """
     info, normalizer = _data_parts(data, normalizer)
     meta = model_meta(model)
     if meta.get('config', {}).get('type') == 'LateFusionClassifier':
@@ -124,7 +144,19 @@ def export_model(result:TrainResult|nn.Module, # what `train_target` returned, o
                  onnx:bool=False, # also write model.onnx (needs the `onnx` package)
                  **extra, # recorded in the card
                 )->Path:
-    "Write the deployable one-sensor model: weights + card (+ torch.export program, TorchScript, ONNX)."
+    """Write the deployable one-sensor model: weights + card (+ torch.export program, TorchScript, ONNX).
+
+    Args:
+        result: what `train_target` returned, or a trained classifier
+        folder: where to write model.pt, card.json (and model.pt2, model.ts, model.onnx)
+        data: the data it was trained on: `Splits` (or their DataInfo and `normalizer`)
+        normalizer: the training normaliser, when `data` is a DataInfo
+        modality: its sensor, for a classifier that does not record it
+        program: also write model.pt2, a `torch.export` program (runs with torch alone)
+        torchscript: also write model.ts, TorchScript (runs with torch alone, also from C++)
+        onnx: also write model.onnx (needs the `onnx` package)
+        **extra: recorded in the card
+    """
     folder, m = Path(folder), unwrap(result.model if isinstance(result, TrainResult) else result)
     if getattr(m, 'config', {}).get('type') == 'DropoutFusionClassifier':  # a multi-sensor model ships on one sensor
         meta = {k: v for k, v in model_meta(m).items() if k != 'config'}
@@ -154,7 +186,13 @@ def export_onnx(deployed:DeployedModel, # the model to write (`load_exported` gi
                 path:str|Path, # the .onnx file
                 example:Tensor, # an input batch of the right shape (any batch size)
                )->Path:
-    "Write `deployed` as one ONNX file with a dynamic batch axis (requires the `onnx` and `onnxscript` packages)."
+    """Write `deployed` as one ONNX file with a dynamic batch axis (requires the `onnx` and `onnxscript` packages).
+
+    Args:
+        deployed: the model to write (`load_exported` gives one)
+        path: the .onnx file
+        example: an input batch of the right shape (any batch size)
+    """
     try: import onnx, onnxscript  # noqa: F401
     except ImportError as e:
         raise ImportError(f"ONNX export needs the `onnx` and `onnxscript` packages ({e.name} is missing): "
@@ -168,7 +206,14 @@ def export_onnx(deployed:DeployedModel, # the model to write (`load_exported` gi
 # %% ../nbs/08_export.ipynb #fabed088
 def load_exported(folder:str|Path, # a folder written by `export_model`
                  )->DeployedModel: # in eval mode, on the CPU
-    "Reload an exported model: needs d_cat and torch, not the source model or any multimodal data."
+    """Reload an exported model: needs d_cat and torch, not the source model or any multimodal data.
+
+    Args:
+        folder: a folder written by `export_model`
+
+    Returns:
+        in eval mode, on the CPU
+    """
     folder = Path(folder)
     for f in ('card.json', 'model.pt'):
         if not (folder/f).is_file():

@@ -37,7 +37,11 @@ _all_ = ['Callback', 'CancelFitException', 'CancelEpochException', 'CancelBatchE
 # %% ../nbs/05_learner.ipynb #a9960564
 def set_seed(seed:int, # the same seed for python `random`, numpy and torch (CPU and CUDA)
             ):
-    "Seed every random number generator a training run touches."
+    """Seed every random number generator a training run touches.
+
+    Args:
+        seed: the same seed for python `random`, numpy and torch (CPU and CUDA)
+    """
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -48,7 +52,21 @@ class _Required:
 _REQUIRED = _Required()
 
 class Learner:
-    "Train `model` on `dls` with callbacks; the model returns `(logits, extras)`."
+    """Train `model` on `dls` with callbacks; the model returns `(logits, extras)`.
+
+    Args:
+        model: `model(xb) -> (logits, extras)`; extras is (k, q, v) or None
+        dls: (train_dl, valid_dl) or (train_dl, valid_dl, test_dl); batches are dicts
+        inputs: the batch key the model reads, or None to pass the whole batch dict
+        loss_func: `loss_func(logits, labels) -> scalar`
+        lr: learning rate
+        opt_func: `opt_func(params, lr=lr)`
+        cbs: extra callbacks
+        metrics: names from `METRICS` or a dict name -> f(y_true, y_pred)
+        quiet: no progress bars or epoch table (tests, scripts)
+        device: defaults to `default_device()`
+        mixed_precision: bfloat16 autocast on CUDA (no-op on CPU)
+    """
     def __init__(self,
                  model:nn.Module, # `model(xb) -> (logits, extras)`; extras is (k, q, v) or None
                  dls:Sequence[DataLoader], # (train_dl, valid_dl) or (train_dl, valid_dl, test_dl); batches are dicts
@@ -140,7 +158,12 @@ def add_loss(self:Learner,
              name:str, # recorded as `{split}_{name}` in the history
              term:Tensor, # scalar added to `learn.loss`
             ):
-    "Add `term` to `learn.loss` (call it in `after_loss`) and record it."
+    """Add `term` to `learn.loss` (call it in `after_loss`) and record it.
+
+    Args:
+        name: recorded as `{split}_{name}` in the history
+        term: scalar added to `learn.loss`
+    """
     self.loss = self.loss + term
     self.loss_terms[name] = term.detach()
 
@@ -205,7 +228,14 @@ def fit(self:Learner,
         cbs:Iterable[Callback]=(), # callbacks for this call only
         resume:str|Path|None=None, # a checkpoint to continue from (see `d_cat.checkpoints`)
        ):
-    "Train for `n_epochs` epochs (continuing from `epochs_done` if `resume`)."
+    """Train for `n_epochs` epochs (continuing from `epochs_done` if `resume`).
+
+    Args:
+        n_epochs: train until this many epochs are done (counting resumed ones)
+        lr: change the learning rate first
+        cbs: callbacks for this call only
+        resume: a checkpoint to continue from (see `d_cat.checkpoints`)
+    """
     if resume is None: self.epochs_done, self.history = 0, [] # each fit is a run; `resume` continues one
     self.n_epochs, self.do_train, self.do_valid, self.resume = n_epochs, train, valid, resume
     self.stop_training, self.crashed = False, False
@@ -341,7 +371,12 @@ def get_preds(self:Learner,
               dl:DataLoader|None=None, # defaults to the validation loader
               probs:bool=True, # softmax of the logits, or the raw logits
              )->tuple[Tensor, Tensor]:
-    "`(probs or logits, targets)` over `dl`, float32 on the CPU."
+    """`(probs or logits, targets)` over `dl`, float32 on the CPU.
+
+    Args:
+        dl: defaults to the validation loader
+        probs: softmax of the logits, or the raw logits
+    """
     g = GatherPredsCB()
     _eval_pass(self, dl, [g])
     preds, targs = torch.cat(g.preds), torch.cat(g.targs)
@@ -351,7 +386,11 @@ def get_preds(self:Learner,
 def validate(self:Learner,
              dl:DataLoader|None=None, # defaults to the validation loader
             )->dict:
-    "Loss and metrics of one pass over `dl`: `{'loss': ..., 'accuracy': ..., ...}`."
+    """Loss and metrics of one pass over `dl`: `{'loss': ..., 'accuracy': ..., ...}`.
+
+    Args:
+        dl: defaults to the validation loader
+    """
     self.phase_metrics = {}
     _eval_pass(self, dl)
     return self.phase_metrics
@@ -361,7 +400,11 @@ def validate(self:Learner,
 def plot_history(self:Learner,
                  figsize:tuple=(8, 2.6), # figure size in inches
                 )->Figure:
-    "Loss and metric curves per epoch from `learn.history` (drawn by `d_cat.viz.plot_curves`)."
+    """Loss and metric curves per epoch from `learn.history` (drawn by `d_cat.viz.plot_curves`).
+
+    Args:
+        figsize: figure size in inches
+    """
     from d_cat.viz import plot_curves
     return plot_curves(self.history, metrics=list(getattr(self.get_cb(MetricsCB), 'metrics', METRICS)), figsize=figsize)
 

@@ -29,7 +29,14 @@ from .compat import legacy_args
 # %% ../nbs/06_methods.ipynb #3d0d1c8e
 def freeze(model:nn.Module, # the trained source classifier
           )->nn.Module: # the same module, in eval mode with no trainable parameters
-    "Put `model` in eval mode and stop gradients to its parameters."
+    """Put `model` in eval mode and stop gradients to its parameters.
+
+    Args:
+        model: the trained source classifier
+
+    Returns:
+        the same module, in eval mode with no trainable parameters
+    """
     model.eval()
     for p in model.parameters(): p.requires_grad_(False)
     return model
@@ -37,7 +44,18 @@ def freeze(model:nn.Module, # the trained source classifier
 # %% ../nbs/06_methods.ipynb #0e6a0003
 @dataclass(frozen=True)
 class Method:
-    "A training method of the target: how it turns a frozen source into callbacks, and what tunes it."
+    """A training method of the target: how it turns a frozen source into callbacks, and what tunes it.
+
+    Args:
+        name: what `train_target(method=...)`, the experiments and the command lines call it
+        make: `make(source, source_modality, cfg, train_ds, device) -> (callbacks, training dataset)`
+        needs_source: False for methods that train without a source (unimodal, late fusion)
+        knobs: `TransferConfig` fields holding the method's own hyper-parameters, e.g. ('lam', 'T')
+        fusion: the model needs every sensor at test time (late fusion: the multimodal upper bound)
+        reads_batch: the model reads the whole batch dict (every sensor), not one sensor's tensor
+        build: `build(info, modality, source_modality, cfg) -> model`; None: the pipeline's own
+        doc: one line: what the target learns from the source
+    """
     name:str # what `train_target(method=...)`, the experiments and the command lines call it
     make:Callable # `make(source, source_modality, cfg, train_ds, device) -> (callbacks, training dataset)`
     needs_source:bool=True # False for methods that train without a source (unimodal, late fusion)
@@ -55,7 +73,18 @@ class Method:
                   train_ds:Dataset, # the training set
                   device=None, # the training device (cached scores are computed there)
                  )->tuple: # (callbacks, training dataset)
-        "The callbacks that train the target by this method, and the training set they need."
+        """The callbacks that train the target by this method, and the training set they need.
+
+        Args:
+            source: the frozen source classifier (None for methods without one)
+            source_modality: batch key of the source sensor
+            cfg: the shared budget (a `TransferConfig`): `lam`, `T`, `cache_source`, ...
+            train_ds: the training set
+            device: the training device (cached scores are computed there)
+
+        Returns:
+            (callbacks, training dataset)
+        """
         if self.needs_source and source is None: raise ValueError(f"method {self.name!r} needs a trained source model")
         return self.make(source, source_modality, cfg, train_ds, device)
 
@@ -82,7 +111,19 @@ def register_method(name:str, # the method's name
                     doc:str='', # one line for tables and `--help`
                     replace:bool=False, # allow replacing a registered method of that name
                    ):
-    "Register a method (returns the `Method`, or a decorator for its factory when `make` is left out)."
+    """Register a method (returns the `Method`, or a decorator for its factory when `make` is left out).
+
+    Args:
+        name: the method's name
+        make: its factory; leave out to use `register_method` as a decorator
+        needs_source: False: trains without a source
+        knobs: `TransferConfig` fields of its own hyper-parameters
+        fusion: the model needs every sensor at test time
+        reads_batch: the model reads the whole batch dict (implied by `fusion`)
+        build: `build(info, modality, source_modality, cfg) -> model`
+        doc: one line for tables and `--help`
+        replace: allow replacing a registered method of that name
+    """
     if make is None:
         def _register(f):
             register_method(name, f, needs_source, knobs, fusion, doc, replace, reads_batch, build)
@@ -110,7 +151,11 @@ def _check_source(source, source_modality):
         raise TypeError(f"source_modality must be the batch key of the source sensor, got {source_modality!r}")
 
 class FeatureHook:
-    "Keep the pooled features of a classifier: the first output of its `backbone` on each forward pass."
+    """Keep the pooled features of a classifier: the first output of its `backbone` on each forward pass.
+
+    Args:
+        model: a classifier whose `backbone` returns (pooled, kqv), possibly wrapped in DDP
+    """
     def __init__(self, model:nn.Module, # a classifier whose `backbone` returns (pooled, kqv), possibly wrapped in DDP
                 ):
         backbone = getattr(unwrap(model), 'backbone', None)
@@ -123,7 +168,14 @@ class FeatureHook:
 
 # %% ../nbs/06_methods.ipynb #0e6a0006
 class SourceCB(Callback):
-    "Run the frozen `source` on `batch[source_modality]` after the target's forward pass; subclasses add a loss term."
+    """Run the frozen `source` on `batch[source_modality]` after the target's forward pass; subclasses add a loss term.
+
+    Args:
+        source: trained source classifier: `source(x) -> (logits, (k, q, v))`
+        source_modality: batch key of the source sensor
+        lam: weight of the transfer term
+        need_features: also keep the source's pooled features
+    """
     order = 5
     @legacy_args(source_input='source_modality')
     def __init__(self,
@@ -159,7 +211,18 @@ class SourceCB(Callback):
 
 # %% ../nbs/06_methods.ipynb #6a345a2e
 class DCATCB(SourceCB):
-    "D-CAT: add `lam * cross_attention_loss(target kqv, source kqv, mask=source is right)` to the loss."
+    """D-CAT: add `lam * cross_attention_loss(target kqv, source kqv, mask=source is right)` to the loss.
+
+    Args:
+        source: trained source classifier
+        source_modality: batch key of the source sensor
+        lam: λ, the weight of L_CA
+        use_mask: only samples the source classifies correctly (False: the `dcat_nomask` ablation)
+        normalize: unit-norm scores (False: the `dcat_nonorm` ablation)
+        layout: 'per_head' or 'full' scores (see `d_cat.cross_attention_loss`)
+        lam_kd: weight of a logit-distillation term added to D-CAT's (`dcat_kd`); 0: none
+        T: temperature of that term
+    """
     @legacy_args(source_input='source_modality')
     def __init__(self,
                  source:nn.Module, # trained source classifier
@@ -184,7 +247,17 @@ class DCATCB(SourceCB):
 
 # %% ../nbs/06_methods.ipynb #3f9b5716
 class SourceScoreCache:
-    "The frozen source's scores Ŝ, logits and correctness for every sample of a dataset, computed once."
+    """The frozen source's scores Ŝ, logits and correctness for every sample of a dataset, computed once.
+
+    Args:
+        source: trained source classifier
+        ds: the (unaugmented) dataset of dict samples
+        source_modality: batch key of the source sensor
+        normalize: store Ŝ (True) or raw K^T V / N (for the no-normalisation ablation)
+        batch_size: batch size for the one pass
+        device: where to run the source: the training device, so the scores match a live pass there
+        layout: 'per_head' (H, d_h, d_h) or 'full' (d, d) scores per sample
+    """
     @legacy_args(source_input='source_modality')
     def __init__(self,
                  source:nn.Module, # trained source classifier
@@ -213,7 +286,12 @@ class SourceScoreCache:
 
 # %% ../nbs/06_methods.ipynb #3f9b5717
 class SourceScoresDataset(Dataset):
-    "Each sample of `ds` with its cached source scores, logits and verdict (`source_scores`, `_logits`, `_correct`)."
+    """Each sample of `ds` with its cached source scores, logits and verdict (`source_scores`, `_logits`, `_correct`).
+
+    Args:
+        ds: the training set the cache was built on, in the same order
+        cache: its frozen source's scores
+    """
     def __init__(self,
                  ds:Dataset, # the training set the cache was built on, in the same order
                  cache:SourceScoreCache, # its frozen source's scores
@@ -233,7 +311,17 @@ class SourceScoresDataset(Dataset):
 
 # %% ../nbs/06_methods.ipynb #0e6a0012
 class CachedDCATCB(Callback):
-    "D-CAT from cached scores carried by the batch: no source forward pass in training steps (validation runs it live)."
+    """D-CAT from cached scores carried by the batch: no source forward pass in training steps (validation runs it live).
+
+    Args:
+        cache: scores of the training set (the batches carry them: `SourceScoresDataset`)
+        source: the same frozen source, for validation batches
+        source_modality: batch key of the source sensor
+        lam: λ
+        use_mask: only samples the source classifies correctly
+        lam_kd: weight of a logit-distillation term from the cached logits (`dcat_kd`); 0: none
+        T: temperature of that term
+    """
     order = 5
     @legacy_args(source_input='source_modality')
     def __init__(self,
@@ -302,7 +390,16 @@ def logit_kd_loss(target_logits:Tensor, # (B, C)
                   source_logits:Tensor, # (B, C), from the frozen source
                   T:float=4.0, # temperature
                  )->Tensor: # scalar
-    "Hinton et al.'s distillation term: T² · KL(softmax(source/T) || softmax(target/T)), batch mean."
+    """Hinton et al.'s distillation term: T² · KL(softmax(source/T) || softmax(target/T)), batch mean.
+
+    Args:
+        target_logits: (B, C)
+        source_logits: (B, C), from the frozen source
+        T: temperature
+
+    Returns:
+        scalar
+    """
     if target_logits.shape != source_logits.shape:
         raise ValueError(f"logits must have the same shape, got {tuple(target_logits.shape)} "
                          f"and {tuple(source_logits.shape)}")
@@ -310,7 +407,14 @@ def logit_kd_loss(target_logits:Tensor, # (B, C)
                     reduction='batchmean', log_target=True) * T * T
 
 class LogitKDCB(SourceCB):
-    "Logit distillation: add `lam * logit_kd_loss(target logits, source logits, T)`."
+    """Logit distillation: add `lam * logit_kd_loss(target logits, source logits, T)`.
+
+    Args:
+        source: trained source classifier
+        source_modality: batch key of the source sensor
+        lam: weight of the distillation term
+        T: temperature: higher spreads the source's probabilities over more classes
+    """
     @legacy_args(source_input='source_modality')
     def __init__(self,
                  source:nn.Module, # trained source classifier
@@ -334,7 +438,13 @@ register_method('dcat_kd', _dcat(True, True, with_kd=True), knobs=('lam', 'lam_k
 
 # %% ../nbs/06_methods.ipynb #9c9b82ce
 class FeatureKDCB(SourceCB):
-    "Feature distillation: add `lam * MSE(proj(target pooled), source pooled)`, `proj` a learned Linear."
+    """Feature distillation: add `lam * MSE(proj(target pooled), source pooled)`, `proj` a learned Linear.
+
+    Args:
+        source: trained source classifier (with a `backbone` returning (pooled, kqv))
+        source_modality: batch key of the source sensor
+        lam: weight of the feature term
+    """
     @legacy_args(source_input='source_modality')
     def __init__(self,
                  source:nn.Module, # trained source classifier (with a `backbone` returning (pooled, kqv))
@@ -372,7 +482,7 @@ register_method('feature_kd', _feature_kd, knobs=('lam',),
 
 # %% ../nbs/06_methods.ipynb #c51eb795
 def _build_dropout_fusion(info, modality, source_modality, cfg)->nn.Module:
-    from d_cat.encoders import build_dropout_fusion
+    from d_cat.fusion import build_dropout_fusion
     arch = dict(d_model=cfg.d_model, n_heads=cfg.n_heads, n_blocks=cfg.n_blocks, dropout=cfg.dropout)
     sensors = [source_modality, modality] if source_modality else None
     return build_dropout_fusion(info, cfg.p_drop, modalities=sensors, **arch)

@@ -1,4 +1,4 @@
-"""An nbdev export processor that copies each parameter's inline comment into the exported docstring, so `help()` and IDE tooltips show what the documentation pages show.
+"""An nbdev export processor: each parameter's inline comment goes into the exported docstring, for `help()` and IDEs.
 
 Docs: https://d-cat-dev.github.io/d_cat/param_docs.html.md"""
 
@@ -7,6 +7,7 @@ Docs: https://d-cat-dev.github.io/d_cat/param_docs.html.md"""
 # %% ../nbs/09c_param_docs.ipynb #3c297296
 from __future__ import annotations
 import ast, io, textwrap, tokenize
+from fastcore.basics import AttrDict
 
 # %% auto #0
 __all__ = ['param_docstring', 'add_param_docs', 'ParamDocs']
@@ -17,7 +18,7 @@ def _comments(src:str)->dict:
     toks = tokenize.generate_tokens(io.StringIO(src).readline)
     return {t.start[0]: t.string.lstrip('#').strip() for t in toks if t.type == tokenize.COMMENT}
 
-def _def_docs(node:ast.FunctionDef, comments:dict, skip_self:bool=False)->tuple:
+def _def_docs(node:ast.FunctionDef, comments:dict, skip_self:bool=True)->tuple:
     "([(name, doc)] for documented parameters, return doc or None) of a function definition."
     a = node.args
     params = [(p.arg, p.lineno) for p in (*a.posonlyargs, *a.args)]
@@ -49,7 +50,8 @@ def param_docstring(doc:str, # the original docstring
         out.extend(['', f'{title}:'])
         for head, text in lines:
             out.extend(textwrap.wrap(f'{head}{text}', width - indent - 4, initial_indent='    ',
-                                     subsequent_indent='        ') or ['    ' + head])
+                                     subsequent_indent='        ', break_on_hyphens=False,
+                                     break_long_words=False) or ['    ' + head])
     if params: block('Args', [(f'{n}: ', d) for n, d in params])
     if returns: block('Returns', [('', returns)])
     return '\n'.join(out)
@@ -65,26 +67,35 @@ def _quote(text:str, indent:int)->str:
     body = '\n'.join([lines[0]] + [(' ' * indent + l) if l else '' for l in lines[1:]])
     return '"""' + body + '\n' + ' ' * indent + '"""'
 
+# %% ../nbs/09c_param_docs.ipynb #4e6f1c28
 def add_param_docs(src:str, # Python source of an exported cell
                    width:int=120, # maximum line length of the docstrings written
                   )->str: # the source with parameter sections added to docstrings
-    "Copy the parameter comments of every public definition in `src` into its docstring."
+    """Copy the parameter comments of every public definition in `src` into its docstring.
+
+    Args:
+        src: Python source of an exported cell
+        width: maximum line length of the docstrings written
+
+    Returns:
+        the source with parameter sections added to docstrings
+    """
     try: tree = ast.parse(src)
     except SyntaxError: return src
     comments, edits = _comments(src), []
-    def visit(node, in_class=False):
+    def visit(node):
         public = not node.name.startswith('_') or node.name == '__call__'
         has_doc = (node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
                    and isinstance(node.body[0].value.value, str))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if public and has_doc: edits.append((node.body[0], *_def_docs(node, comments, skip_self=in_class)))
+            if public and has_doc: edits.append((node.body[0], *_def_docs(node, comments)))
         elif isinstance(node, ast.ClassDef):
             init = next((b for b in node.body if isinstance(b, ast.FunctionDef) and b.name == '__init__'), None)
             docs = _def_docs(init, comments, skip_self=True)[0] if init else _field_docs(node, comments)
             if public and has_doc: edits.append((node.body[0], docs, None))
             for b in node.body:
                 if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)) and b.name != '__init__' and public:
-                    visit(b, True)
+                    visit(b)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): visit(node)
     lines = src.splitlines(keepends=True)
@@ -99,9 +110,14 @@ def add_param_docs(src:str, # Python source of an exported cell
 
 # %% ../nbs/09c_param_docs.ipynb #b44d3d5f
 class ParamDocs:
-    "nbdev export processor: parameter comments of exported definitions go into their docstrings."
-    def __init__(self, nb=None, # the notebook nbdev is exporting
-                 prefixes:str|None=None, # module-name prefixes, space-separated ('': all); default: the `param_docs` setting
+    """nbdev export processor: parameter comments of exported definitions go into their docstrings.
+
+    Args:
+        nb: the notebook nbdev is exporting
+        prefixes: module-name prefixes, space-separated ('': all); default: `param_docs`
+    """
+    def __init__(self, nb:AttrDict|None=None, # the notebook nbdev is exporting
+                 prefixes:str|None=None, # module-name prefixes, space-separated ('': all); default: `param_docs`
                 ):
         if prefixes is None:
             from nbdev.config import get_config
@@ -111,7 +127,8 @@ class ParamDocs:
         for c in getattr(nb, 'cells', []):
             d = getattr(c, 'directives_', {}) or {}
             if 'default_exp' in d: self.default = str(d['default_exp']).strip('[]\'" ').split()[0]
-    def __call__(self, cell):
+    def __call__(self, cell:AttrDict, # one cell of the notebook; its source is rewritten in place
+                ):
         d = getattr(cell, 'directives_', {}) or {}
         exp = next((k for k in ('export', 'exports', 'exporti') if k in d), None)
         if cell.cell_type != 'code' or exp is None: return

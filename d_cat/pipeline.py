@@ -22,7 +22,8 @@ from .checkpoints import atomic_save, set_meta, model_meta, check_meta
 from .tracking import MLflowCB, default_tracking_uri, run_name
 from .ddp import DDPCB
 from .methods import METHODS, get_method
-from .encoders import build_classifier, build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
+from .encoders import build_classifier
+from .fusion import build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
 from .cross_attention_loss import DEFAULT_LAYOUT, LAYOUTS
 from .data.core import Splits, dataloaders
 from .compat import legacy_args
@@ -30,7 +31,26 @@ from .compat import legacy_args
 # %% ../nbs/06b_pipeline.ipynb #66f45b03
 @dataclass
 class TransferConfig:
-    "The budget every method shares, so comparisons are fair."
+    """The budget every method shares, so comparisons are fair.
+
+    Args:
+        epochs: training epochs
+        lr: AdamW learning rate
+        batch_size: samples per batch
+        d_model: token width of every model
+        n_heads: attention heads
+        n_blocks: transformer blocks
+        dropout: dropout
+        lam: weight of every transfer term (λ)
+        T: temperature of logit distillation
+        layout: D-CAT's scores: 'per_head' or 'full' (`d_cat.cross_attention_loss.LAYOUTS`)
+        lam_kd: weight of the logit-distillation term of `dcat_kd`
+        p_drop: sensor dropout rate of `dropout_fusion`
+        patience: early stopping patience on valid F1 (large: fixed epochs, best epoch still recorded)
+        cache_source: D-CAT from cached source scores when the data is not augmented
+        num_workers: DataLoader worker processes (raise it for datasets decoded from files)
+        encoders: sensor -> encoder options, e.g. {'image': {'stem': 'resnet18', 'pretrained': True}}
+    """
     epochs:int=20 # training epochs
     lr:float=3e-3 # AdamW learning rate
     batch_size:int=64 # samples per batch
@@ -53,7 +73,20 @@ class TransferConfig:
 
 @dataclass
 class TrainResult:
-    "A trained model and its numbers: history per epoch, test metrics at the best-validation and the last epoch."
+    """A trained model and its numbers: history per epoch, test metrics at the best-validation and the last epoch.
+
+    Args:
+        model: the trained classifier, with the best-validation weights, on the CPU
+        method: one of `METHODS`
+        modality: the sensor it reads (None for late fusion)
+        history: one dict per epoch: losses, transfer terms, metrics per split
+        best_epoch: the epoch with the best validation macro-F1
+        test_best: test loss and metrics with the best-validation weights (None: the test split was not read)
+        test_last: test loss and metrics with the last epoch's weights (None: not read)
+        run_id: the MLflow run, when logged
+        source_modality: the frozen source's sensor, for a transfer method
+        test_subsets: a multi-sensor model's test metrics (best weights) per subset of its sensors
+    """
     model:nn.Module # the trained classifier, with the best-validation weights, on the CPU
     method:str # one of `METHODS`
     modality:str|None # the sensor it reads (None for late fusion)
@@ -80,7 +113,14 @@ def save_classifier(model:nn.Module, # a classifier with a `.config` (built by `
                     modality:str|None=None, # the sensor it reads, if its record lacks it (see `set_meta`)
                     classes:list|None=None, # class names in label order, if its record lacks them
                    )->Path:
-    "Save `model` with its record (sensor, classes, config) and weights, atomically."
+    """Save `model` with its record (sensor, classes, config) and weights, atomically.
+
+    Args:
+        model: a classifier with a `.config` (built by `d_cat.encoders`)
+        path: file to write (a `.pt` checkpoint)
+        modality: the sensor it reads, if its record lacks it (see `set_meta`)
+        classes: class names in label order, if its record lacks them
+    """
     meta = model_meta(model) | {k: v for k, v in (('modality', modality), ('classes', classes)) if v is not None}
     if 'config' not in meta:
         raise ValueError(f"{type(unwrap(model)).__name__} has no `.config`; build it with d_cat.encoders")
@@ -107,7 +147,17 @@ def load_classifier(ref:str|Path, # a `save_classifier` file or an MLflow model 
                     classes:list|None=None, # refuse a model with other classes (or another order)
                     tracking_uri:str|None=None, # MLflow store of a `runs:/` or `models:/` URI (default: the usual one)
                    )->nn.Module: # the classifier, in eval mode, with its record (`model_meta`)
-    "Load a trained classifier from a checkpoint file or MLflow, and check it is the one expected."
+    """Load a trained classifier from a checkpoint file or MLflow, and check it is the one expected.
+
+    Args:
+        ref: a `save_classifier` file or an MLflow model URI (runs:/, models:/, mlflow://)
+        source_modality: refuse a model of another sensor
+        classes: refuse a model with other classes (or another order)
+        tracking_uri: MLflow store of a `runs:/` or `models:/` URI (default: the usual one)
+
+    Returns:
+        the classifier, in eval mode, with its record (`model_meta`)
+    """
     if _is_mlflow_uri(ref): model = _load_mlflow(ref, tracking_uri)
     else:
         path = Path(ref)
@@ -176,7 +226,22 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
                      evaluate_test:bool=True, # False: never read the test split (tuning); test metrics are None
                      cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                     )->TrainResult:
-    "Train one classifier by `method` and evaluate it on the test split at the best-validation and last epochs."
+    """Train one classifier by `method` and evaluate it on the test split at the best-validation and last epochs.
+
+    Args:
+        splits: train/valid/test data with its DataInfo
+        modality: the sensor to train on (None with method='late_fusion': every sensor)
+        method: a registered method (`d_cat.methods.METHODS`)
+        source: frozen source classifier for transfer methods
+        source_modality: batch key of the source sensor
+        cfg: the shared budget
+        seed: seeds weights, data order and dropout
+        tracking: log to MLflow (True, or `MLflowCB` keyword arguments)
+        quiet: no progress bars
+        device: defaults to CUDA when present
+        evaluate_test: False: never read the test split (tuning); test metrics are None
+        cbs: more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
+    """
     cfg, m, info = cfg or TransferConfig(), get_method(method), splits.info
     if not m.needs_source: source = None  # a method without a source model records none ...
     if not (m.needs_source or m.reads_batch): source_modality = None  # ... nor a sensor, unless it reads it
@@ -223,7 +288,20 @@ def train_source(splits:Splits, # the data
                  evaluate_test:bool=True, # False: never read the test split (tuning)
                  cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                 )->TrainResult:
-    "Stage 1: train the source sensor's classifier alone."
+    """Stage 1: train the source sensor's classifier alone.
+
+    Args:
+        splits: the data
+        modality: the source sensor
+        cfg: the shared budget
+        seed: seed
+        tracking: log to MLflow; the source model is logged as artifact 'model'
+        save_to: also save it with `save_classifier`
+        quiet: no progress bars
+        device: defaults to CUDA when present
+        evaluate_test: False: never read the test split (tuning)
+        cbs: more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
+    """
     if tracking: tracking = {'log_model': True} | (tracking if isinstance(tracking, dict) else {})
     res = train_classifier(splits, modality, method='unimodal', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
                            device=device, evaluate_test=evaluate_test, cbs=cbs)
@@ -246,7 +324,22 @@ def train_target(splits:Splits, # the data
                  evaluate_test:bool=True, # False: never read the test split (tuning)
                  cbs:list=(), # more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
                 )->TrainResult:
-    "Stage 2: freeze `source` and train the target sensor's classifier by `method`."
+    """Stage 2: freeze `source` and train the target sensor's classifier by `method`.
+
+    Args:
+        splits: the data
+        modality: the target sensor (deployed alone)
+        source: trained source: model, `save_classifier` file or MLflow URI
+        source_modality: the source sensor
+        method: a registered method (`d_cat.methods.METHODS`)
+        cfg: the shared budget
+        seed: seed
+        tracking: log to MLflow (True, or `MLflowCB` keyword arguments)
+        quiet: no progress bars
+        device: defaults to CUDA when present
+        evaluate_test: False: never read the test split (tuning)
+        cbs: more callbacks for the training, e.g. `d_cat.tensorboard.TensorBoardCB`
+    """
     if source is not None and not isinstance(source, nn.Module):
         uri = tracking.get('tracking_uri') if isinstance(tracking, dict) else None
         source = load_classifier(source, source_modality, splits.info.classes, uri)
@@ -267,6 +360,17 @@ def train_late_fusion(splits:Splits, # the data, every sensor of it
                       evaluate_test:bool=True, # False: never read the test split (tuning)
                       cbs:list=(), # more callbacks for the training
                      )->TrainResult:
-    "The multimodal upper bound: one late-fusion model that reads every sensor, trained under the same budget."
+    """The multimodal upper bound: one late-fusion model that reads every sensor, trained under the same budget.
+
+    Args:
+        splits: the data, every sensor of it
+        cfg: the shared budget
+        seed: seed
+        tracking: log to MLflow (True, or `MLflowCB` keyword arguments)
+        quiet: no progress bars
+        device: defaults to CUDA when present
+        evaluate_test: False: never read the test split (tuning)
+        cbs: more callbacks for the training
+    """
     return train_classifier(splits, None, method='late_fusion', cfg=cfg, seed=seed, tracking=tracking, quiet=quiet,
                             device=device, evaluate_test=evaluate_test, cbs=cbs)

@@ -24,7 +24,16 @@ def paired_gain(values, # one score per seed (e.g. a method's test macro-F1)
                 baseline, # the baseline's score for the same seeds, in the same order
                 confidence:float=0.95, # of the interval
                )->dict: # mean, lo, hi, wins, n
-    "The mean paired difference `values - baseline` with its t interval, and on how many seeds it is positive."
+    """The mean paired difference `values - baseline` with its t interval, and on how many seeds it is positive.
+
+    Args:
+        values: one score per seed (e.g. a method's test macro-F1)
+        baseline: the baseline's score for the same seeds, in the same order
+        confidence: of the interval
+
+    Returns:
+        mean, lo, hi, wins, n
+    """
     from scipy import stats
     a, b = np.asarray(values, float), np.asarray(baseline, float)
     if a.ndim != 1 or a.shape != b.shape:
@@ -45,7 +54,14 @@ def _fusion(method:str)->bool: return method in METHODS and get_method(method).f
 
 def attach_rows(rows:list, # rows of final runs and sources (with test metrics)
                )->pd.DataFrame: # one row per (method, direction, seed, fraction)
-    "Give unimodal rows (by their sensor) and late fusion (every direction) the directions they are compared in."
+    """Give unimodal rows (by their sensor) and late fusion (every direction) the directions they are compared in.
+
+    Args:
+        rows: rows of final runs and sources (with test metrics)
+
+    Returns:
+        one row per (method, direction, seed, fraction)
+    """
     df = pd.DataFrame(rows)
     if 'fraction' not in df: df['fraction'] = 1.0
     if 'dataset' not in df: df['dataset'] = ''
@@ -78,7 +94,13 @@ def results_table(rows:list, # final runs and sources (rows of `run_study`)
                   checkpoint:str='best', # 'best' (best-validation epoch) or 'last' (last epoch)
                   confidence:float=0.95, # of the paired interval
                  )->pd.DataFrame:
-    "Per setting, fraction and method: mean ± std of test macro-F1 and accuracy, and the paired gain over unimodal."
+    """Per setting, fraction and method: mean ± std of test macro-F1 and accuracy, and the paired gain over unimodal.
+
+    Args:
+        rows: final runs and sources (rows of `run_study`)
+        checkpoint: 'best' (best-validation epoch) or 'last' (last epoch)
+        confidence: of the paired interval
+    """
     if checkpoint not in ('best', 'last'): raise ValueError(f"checkpoint must be 'best' or 'last', got {checkpoint!r}")
     df = attach_rows(rows)
     f1, acc = f'test_{checkpoint}_f1_macro', f'test_{checkpoint}_accuracy'
@@ -109,7 +131,13 @@ def format_table(table:pd.DataFrame, # from `results_table`, one fraction
                  checkpoint:str='best', # which checkpoint the table is for, named in its title
                  confidence:float=0.95, # the interval's level, named in the header
                 )->str:
-    "Markdown: macro-F1 as mean ± std, the paired gain over the unimodal target with its interval and wins."
+    """Markdown: macro-F1 as mean ± std, the paired gain over the unimodal target with its interval and wins.
+
+    Args:
+        table: from `results_table`, one fraction
+        checkpoint: which checkpoint the table is for, named in its title
+        confidence: the interval's level, named in the header
+    """
     pct = f"{100 * confidence:g} %"
     lines = [f"| dataset | split | direction | method | chosen settings | macro-F1 (%) | gain (F1 points) [{pct} CI] "
              "| wins / seeds |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -131,7 +159,12 @@ def format_table(table:pd.DataFrame, # from `results_table`, one fraction
 def gains_matrix(table:pd.DataFrame, # from `results_table`, one fraction
                  methods=None, # columns, in this order (default: every method in the table but unimodal)
                 )->str:
-    "Markdown: one row per setting, the unimodal target's F1, then each method's paired gain ± half-interval."
+    """Markdown: one row per setting, the unimodal target's F1, then each method's paired gain ± half-interval.
+
+    Args:
+        table: from `results_table`, one fraction
+        methods: columns, in this order (default: every method in the table but unimodal)
+    """
     t = table[table.method != 'unimodal']
     methods = list(methods) if methods is not None else list(dict.fromkeys(t.method))
     unknown = sorted(set(methods) - set(t.method))
@@ -155,7 +188,12 @@ def gains_matrix(table:pd.DataFrame, # from `results_table`, one fraction
 def plot_gains(table:pd.DataFrame, # from `results_table`, one fraction
                title:str='', # figure title
               )->Figure:
-    "The paired gain of every method over the unimodal target, with its interval: one panel per dataset and split."
+    """The paired gain of every method over the unimodal target, with its interval: one panel per dataset and split.
+
+    Args:
+        table: from `results_table`, one fraction
+        title: figure title
+    """
     import matplotlib.pyplot as plt
     t = table[table.method != 'unimodal']
     panels = list(dict.fromkeys(zip(t.dataset, t.split)))
@@ -181,7 +219,12 @@ def plot_gains(table:pd.DataFrame, # from `results_table`, one fraction
 def plot_fraction_gains(table:pd.DataFrame, # from `results_table` with several fractions
                         methods=None, # which methods (default: every method run at every fraction)
                        )->Figure:
-    "The paired gain over the unimodal target against the target's share of training data, with intervals."
+    """The paired gain over the unimodal target against the target's share of training data, with intervals.
+
+    Args:
+        table: from `results_table` with several fractions
+        methods: which methods (default: every method run at every fraction)
+    """
     import matplotlib.pyplot as plt
     t = table[table.method != 'unimodal']
     fracs = sorted(t.fraction.unique())
@@ -210,7 +253,12 @@ def plot_fraction_gains(table:pd.DataFrame, # from `results_table` with several 
 def markdown_table(df:pd.DataFrame, # any small table
                    floats:str='{:.1f}', # format of float cells
                   )->str:
-    "A DataFrame as a markdown table (no extra dependency)."
+    """A DataFrame as a markdown table (no extra dependency).
+
+    Args:
+        df: any small table
+        floats: format of float cells
+    """
     cell = lambda v: floats.format(v) if isinstance(v, float) and not math.isnan(v) else '' if v is None or (
         isinstance(v, float) and math.isnan(v)) else str(v)
     lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + ' --- |' * len(df.columns)]
@@ -220,7 +268,12 @@ def markdown_table(df:pd.DataFrame, # any small table
 def chosen_table(chosen:dict, # (dataset, split, direction) -> method -> settings, from a study
                  tuning:pd.DataFrame|None=None, # `tuning_table` of the study: adds the chosen point's validation F1
                 )->pd.DataFrame:
-    "The settings each method runs with in each setting, as chosen on validation."
+    """The settings each method runs with in each setting, as chosen on validation.
+
+    Args:
+        chosen: (dataset, split, direction) -> method -> settings, from a study
+        tuning: `tuning_table` of the study: adds the chosen point's validation F1
+    """
     out = []
     for (ds, split, d), methods in chosen.items():
         for m, s in methods.items():
@@ -241,7 +294,14 @@ def study_markdown(rows:list, # final runs and sources
                    meta:dict, # budget, seeds, machine, time
                    tuning:pd.DataFrame|None=None, # `tuning_table` of the study
                   )->str:
-    "The study's report: the protocol in a few lines, the chosen settings, the tables at every fraction."
+    """The study's report: the protocol in a few lines, the chosen settings, the tables at every fraction.
+
+    Args:
+        rows: final runs and sources
+        chosen: the chosen settings
+        meta: budget, seeds, machine, time
+        tuning: `tuning_table` of the study
+    """
     t = results_table(rows)
     cfg = meta.get('config', {})
     head = [f"# Study: {', '.join(dict.fromkeys(p['dataset'] for p in meta.get('plans', [])))}", "",

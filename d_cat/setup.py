@@ -31,7 +31,12 @@ def _compact_png(fig, colours:int=256)->str:
 def page_figures(dpi:int=80, # figure resolution: a 10-inch figure is 800 px, the width of the page's text
                  colours:int|None=256, # a notebook's figures as PNGs of at most this many colours; None: full colour
                 )->None:
-    "The docs' figure policy in a notebook: `dpi`, and compact PNGs for the figures it shows (in IPython)."
+    """The docs' figure policy in a notebook: `dpi`, and compact PNGs for the figures it shows (in IPython).
+
+    Args:
+        dpi: figure resolution: a 10-inch figure is 800 px, the width of the page's text
+        colours: a notebook's figures as PNGs of at most this many colours; None: full colour
+    """
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
     plt.close(plt.figure())   # first: the first figure loads the backend; the inline one registers its PNG formatter
@@ -44,7 +49,15 @@ def page_figures(dpi:int=80, # figure resolution: a 10-inch figure is 800 px, th
 def tutorial_setup(dpi:int=80, # figure resolution: a 10-inch figure is 800 px, the width of the page's text
                    threads:int|None=None, # torch threads; default: 1 under the tests and on 2 cores or fewer
                   )->tuple[bool, str]: # (IN_TEST: the tests' reduced mode, the device to train on)
-    "The shared preamble of the tutorials: reduced mode under the tests, threads, the figure policy, device."
+    """The shared preamble of the tutorials: reduced mode under the tests, threads, the figure policy, device.
+
+    Args:
+        dpi: figure resolution: a 10-inch figure is 800 px, the width of the page's text
+        threads: torch threads; default: 1 under the tests and on 2 cores or fewer
+
+    Returns:
+        (IN_TEST: the tests' reduced mode, the device to train on)
+    """
     in_test = bool(os.environ.get('IN_TEST'))
     if threads is None and (in_test or (os.cpu_count() or 1) <= 2): threads = 1
     if threads: torch.set_num_threads(threads)
@@ -102,7 +115,16 @@ def _brief(run:dict)->str:
     return f"{run['date']}, {run['machine']}{', ' + run['gpu'] if run.get('gpu') else ''}, torch {run['torch']}{took}"
 
 class FullRun:
-    "The numbers a tutorial page shows, from its full run: saved by a reader's run, read back under the tests."
+    """The numbers a tutorial page shows, from its full run: saved by a reader's run, read back under the tests.
+
+    Args:
+        path: the results file (JSON) beside the notebook, e.g. 'data/10_imu_tutorial.json'
+        full: the full run's settings (epochs, seeds, the training config...): saved with the results
+        reduced: what the tests' reduced run changes in `full`
+        in_test: the tests' reduced mode; None: from the `IN_TEST` environment variable
+        reuse: outside the tests, `compute` returns saved results of the same settings
+        digits: significant digits kept for floats
+    """
     def __init__(self, path:str|Path, # the results file (JSON) beside the notebook, e.g. 'data/10_imu_tutorial.json'
                  full:dict, # the full run's settings (epochs, seeds, the training config...): saved with the results
                  reduced:dict|None=None, # what the tests' reduced run changes in `full`
@@ -137,7 +159,12 @@ class FullRun:
     def record(self, key:str, # the value's name in the results file
                value, # numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
               ): # what the page shows: `value` as saved, or under the tests the saved full run's value
-        "Record a result of this run and return what the page shows."
+        """Record a result of this run and return what the page shows.
+
+        Args:
+            key: the value's name in the results file
+            value: numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
+        """
         value = _plain(value, self.digits, key)
         if not self.in_test or self.saved is None:   # a reader's run, or the tests before any full run was saved
             self.fresh[key] = value
@@ -155,14 +182,23 @@ class FullRun:
     def compute(self, key:str, # the value's name in the results file
                 fn:Callable, # computes the value (from `self.settings`); not called when the saved value is reused
                ): # what the page shows
-        "`record(key, fn())`, except that a reader's run reuses the saved value when the settings did not change."
+        """`record(key, fn())`, except that a reader's run reuses the saved value when the settings did not change.
+
+        Args:
+            key: the value's name in the results file
+            fn: computes the value (from `self.settings`); not called when the saved value is reused
+        """
         if self.reusing and key in self.saved['results']:
             self.reused[key] = self.saved['results'][key]
             return self.reused[key]
         return self.record(key, fn())
 
     def save(self)->Path: # the results file
-        "Save the results with the settings, machine and date (a reader's run); check all were recomputed (the tests)."
+        """Save the results with the settings, machine and date (a reader's run); check all were recomputed (the tests).
+
+        Returns:
+            the results file
+        """
         if self.in_test and self.saved is None: return self.path   # nothing to check against, nothing written
         if self.in_test:
             missing = sorted(set(self.saved['results']) - set(self.fresh))

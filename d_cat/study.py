@@ -38,7 +38,15 @@ def _cost_factor(method:str)->float:
 def calibrate(plans:list, # the study's datasets
               cfg:TransferConfig, # the budget
              )->dict: # (dataset, split) -> seconds per training sample and epoch (validation included)
-    "Time one epoch of a unimodal model per dataset and split on this machine, one torch thread."
+    """Time one epoch of a unimodal model per dataset and split on this machine, one torch thread.
+
+    Args:
+        plans: the study's datasets
+        cfg: the budget
+
+    Returns:
+        (dataset, split) -> seconds per training sample and epoch (validation included)
+    """
     costs, threads = {}, torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -56,7 +64,17 @@ def estimate_seconds(jobs:list, # jobs to run
                      cfg:TransferConfig, # the budget (epochs)
                      n_train:dict, # (dataset, split) -> training samples at fraction 1
                     )->float: # seconds of one worker
-    "A rough estimate of the jobs' training time (a fraction f costs about f plus a share for validation)."
+    """A rough estimate of the jobs' training time (a fraction f costs about f plus a share for validation).
+
+    Args:
+        jobs: jobs to run
+        costs: from `calibrate`
+        cfg: the budget (epochs)
+        n_train: (dataset, split) -> training samples at fraction 1
+
+    Returns:
+        seconds of one worker
+    """
     return sum(costs[(j.dataset, j.split)] * n_train[(j.dataset, j.split)] * cfg.epochs * _cost_factor(j.method)
                * (0.25 + 0.75 * j.fraction) for j in jobs)
 
@@ -66,7 +84,17 @@ def log_job(client, # an mlflow.MlflowClient
             result:dict, # what `run_job` returned
             cfg:TransferConfig, # the budget
            )->str: # the run id
-    "Log one finished job to MLflow: params (the budget with its settings), per-epoch metrics, test metrics."
+    """Log one finished job to MLflow: params (the budget with its settings), per-epoch metrics, test metrics.
+
+    Args:
+        client: an mlflow.MlflowClient
+        experiment_id: where to log
+        result: what `run_job` returned
+        cfg: the budget
+
+    Returns:
+        the run id
+    """
     from mlflow.entities import Metric, Param as MlParam
     row = result['row']
     name = run_name(row['method'], row['target'], row['source_modality'], row['split'], row['seed'])
@@ -137,7 +165,15 @@ def run(self:_Runner,
         jobs:list, # the jobs of one stage
         desc:str, # what the stage is, for the progress display
        )->list: # the rows of all `jobs`, in order (finished ones read back)
-    "Run what is not done yet (the slowest first), in parallel when asked."
+    """Run what is not done yet (the slowest first), in parallel when asked.
+
+    Args:
+        jobs: the jobs of one stage
+        desc: what the stage is, for the progress display
+
+    Returns:
+        the rows of all `jobs`, in order (finished ones read back)
+    """
     todo = sorted((j for j in jobs if not self._finished(j)), key=lambda j: -_cost_factor(j.method) * j.fraction)
     if self.show: print(f"{desc}: {len(jobs)} trainings, {len(jobs) - len(todo)} done before", flush=True)
     if self.workers <= 1:
@@ -151,7 +187,15 @@ def run(self:_Runner,
 # %% ../nbs/07b_study.ipynb #c4458be1
 @dataclass
 class StudyResult:
-    "Rows of every final run (sources included), the tuning rows, the chosen settings, and where they were written."
+    """Rows of every final run (sources included), the tuning rows, the chosen settings, and where they were written.
+
+    Args:
+        rows: final runs and sources: one per training, with test metrics
+        tuning: tuning runs: validation scores only
+        chosen: (dataset, split, direction) -> method -> settings
+        out: the results folder
+        meta: budget, seeds, machine, wall time
+    """
     rows:list # final runs and sources: one per training, with test metrics
     tuning:list # tuning runs: validation scores only
     chosen:dict # (dataset, split, direction) -> method -> settings
@@ -192,7 +236,24 @@ def run_study(plans:list, # `DatasetPlan`s: datasets, splits, directions, fracti
               settings:dict|None=None, # fixed knobs per setting and method, e.g. `load_study(...).chosen`
               tensorboard:str|Path|None=None, # also write TensorBoard events of every job under this folder
              )->StudyResult:
-    "Tune every method on validation with the tuning seeds, then train fresh seeds at the chosen settings and test."
+    """Tune every method on validation with the tuning seeds, then train fresh seeds at the chosen settings and test.
+
+    Args:
+        plans: `DatasetPlan`s: datasets, splits, directions, fractions
+        methods: registered methods ('unimodal' is required: it is the baseline)
+        seeds: final seeds: each draws its own split and is scored on test once
+        tuning_seeds: seeds that choose the settings on validation (empty: no tuning)
+        grid: method -> {knob: values}; default `DEFAULT_GRID` when tuning
+        cfg: the shared budget
+        out: results.json, results.md, figures; work/ holds sources and the job log
+        workers: worker processes (each with one torch thread)
+        tracking: log final runs and sources to MLflow
+        tracking_uri: MLflow store (default: `default_tracking_uri()`)
+        resume: skip jobs a previous run of the same folder finished
+        show: estimate, progress bars, the printed tables
+        settings: fixed knobs per setting and method, e.g. `load_study(...).chosen`
+        tensorboard: also write TensorBoard events of every job under this folder
+    """
     cfg, out, methods = cfg or TransferConfig(), Path(out), list(methods)
     grid = DEFAULT_GRID if grid is None and len(tuning_seeds) else grid
     grid = _check_study(plans, methods, seeds, tuning_seeds, grid)
@@ -263,7 +324,11 @@ def write_study(res:StudyResult):
 
 def load_study(path:str|Path, # a results folder (or its results.json) written by `run_study`
               )->StudyResult:
-    "Read a study back from its results.json."
+    """Read a study back from its results.json.
+
+    Args:
+        path: a results folder (or its results.json) written by `run_study`
+    """
     path = Path(path)
     if path.is_dir(): path = path/'results.json'
     if not path.exists(): raise FileNotFoundError(f"no study results at {path} (expected results.json from run_study)")
@@ -283,7 +348,16 @@ def plan_jobs(dataset:str, # a key of `DATASETS`
               seeds=(0,), # seeds
               modalities=None, # the dataset's sensors (None: read from the data)
              )->tuple[list, list]:
-    "The sources (unimodal models) and the final runs of an untuned experiment."
+    """The sources (unimodal models) and the final runs of an untuned experiment.
+
+    Args:
+        dataset: a key of `DATASETS`
+        splits: 'id' and/or 'ood'
+        directions: see `parse_directions`
+        methods: registered methods ('unimodal' models are always trained: they are the sources)
+        seeds: seeds
+        modalities: the dataset's sensors (None: read from the data)
+    """
     plan = DatasetPlan(dataset, tuple(splits), directions, sensors=modalities)
     return source_jobs(plan, seeds), final_jobs(plan, list(methods), {}, seeds)
 
@@ -308,7 +382,26 @@ def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`, or 'module:fu
                    data:dict|None=None, # options of the dataset's function
                    resume:bool=False, # skip jobs a previous run of the same folder finished
                   )->StudyResult:
-    "Every method on one dataset, optionally tuned on validation first; write and print the results tables."
+    """Every method on one dataset, optionally tuned on validation first; write and print the results tables.
+
+    Args:
+        dataset: a key of `DATASETS`, or 'module:function' for your own data
+        splits: 'id' and/or 'ood'
+        directions: 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
+        methods: which registered methods
+        seeds: final seeds, each with its own data split
+        cfg: the shared budget
+        out: folder for results.json, results.md and figures
+        workers: worker processes (each with one torch thread)
+        tracking: log every final run to MLflow
+        tracking_uri: MLflow store (default: `default_tracking_uri()`)
+        show: progress bars and the printed table
+        tuning_seeds: seeds that choose each method's knobs on validation (empty: no tuning)
+        grid: the tuning grid (default `DEFAULT_GRID`)
+        fractions: shares of the training recordings the target trains on
+        data: options of the dataset's function
+        resume: skip jobs a previous run of the same folder finished
+    """
     plan = DatasetPlan(dataset, tuple(splits), directions, tuple(fractions), data or {})
     res = run_study([plan], methods=methods, seeds=seeds, tuning_seeds=tuning_seeds, grid=grid, cfg=cfg, out=out,
                     workers=workers, tracking=tracking, tracking_uri=tracking_uri, resume=resume, show=show)

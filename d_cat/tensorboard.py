@@ -39,7 +39,15 @@ def _mean_scores(s:Tensor)->Tensor:
 def step_scores(extras, # the target's extras: (k, q, v), a dict name -> (k, q, v), or None
                 source=None, # the source's (k, q, v), its scores (B, [H,] d, d), or None
                )->dict: # name -> (H, d, d): 'target' (or 'target/<name>'), 'source', 'difference'
-    "The batch-mean normalised attention scores of a training step, ready to draw."
+    """The batch-mean normalised attention scores of a training step, ready to draw.
+
+    Args:
+        extras: the target's extras: (k, q, v), a dict name -> (k, q, v), or None
+        source: the source's (k, q, v), its scores (B, [H,] d, d), or None
+
+    Returns:
+        name -> (H, d, d): 'target' (or 'target/<name>'), 'source', 'difference'
+    """
     out = {}
     if isinstance(extras, dict):
         out.update({f'target/{k}': _mean_scores(attention_scores(kqv[0], kqv[2])) for k, kqv in extras.items()})
@@ -59,7 +67,18 @@ def scores_image(scores, # (H, d, d) or (d, d) score matrices (tensor or array)
                  scale:int|None=None, # pixels per matrix entry; None: about 96 pixels per matrix side
                  gap:int=2, # grey pixels between heads
                 )->np.ndarray: # (rows, cols, 3) uint8, for `SummaryWriter.add_image(..., dataformats='HWC')`
-    "Score matrices as one RGB image, heads side by side, on one diverging colour scale."
+    """Score matrices as one RGB image, heads side by side, on one diverging colour scale.
+
+    Args:
+        scores: (H, d, d) or (d, d) score matrices (tensor or array)
+        vmax: the colour scale runs from -vmax to vmax; None: the largest |value|
+        cmap: a diverging matplotlib colour map
+        scale: pixels per matrix entry; None: about 96 pixels per matrix side
+        gap: grey pixels between heads
+
+    Returns:
+        (rows, cols, 3) uint8, for `SummaryWriter.add_image(..., dataformats='HWC')`
+    """
     s = scores.detach().float().cpu().numpy() if isinstance(scores, Tensor) else np.asarray(scores, np.float32)
     if s.ndim == 2: s = s[None]
     if s.ndim != 3 or s.shape[1] != s.shape[2]:
@@ -74,7 +93,13 @@ def scores_image(scores, # (H, d, d) or (d, d) score matrices (tensor or array)
 
 # %% ../nbs/05d_tensorboard.ipynb #tb000016
 class TensorBoardCB(Callback):
-    "Write the epoch log, learning rate, attention-score images and logged figures to TensorBoard (rank 0 only)."
+    """Write the epoch log, learning rate, attention-score images and logged figures to TensorBoard (rank 0 only).
+
+    Args:
+        log_dir: this run's folder of event files (`tensorboard --logdir` its parent)
+        images_every: score images every this many epochs, and at the last one; 0: none
+        max_heads: heads drawn per score image
+    """
     order = 30
     def __init__(self,
                  log_dir:str|Path='runs/d_cat', # this run's folder of event files (`tensorboard --logdir` its parent)

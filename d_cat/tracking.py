@@ -40,7 +40,16 @@ def mlflow_experiment(client, # an `mlflow.MlflowClient`
                       name:str, # experiment name
                       tracking_uri:str|None=None, # the client's store (default: `default_tracking_uri()`)
                      )->str: # the experiment id
-    "The id of experiment `name`, created if missing (its artifacts beside a sqlite store)."
+    """The id of experiment `name`, created if missing (its artifacts beside a sqlite store).
+
+    Args:
+        client: an `mlflow.MlflowClient`
+        name: experiment name
+        tracking_uri: the client's store (default: `default_tracking_uri()`)
+
+    Returns:
+        the experiment id
+    """
     exp = client.get_experiment_by_name(name)
     if exp is not None: return exp.experiment_id
     uri, loc = tracking_uri or default_tracking_uri(), None
@@ -53,13 +62,30 @@ def run_name(method:str, # the training method, e.g. 'dcat'
              split:str|None=None, # 'id', 'ood', ... when the run belongs to a study
              seed:int|None=None, # the seed
             )->str:
-    "The one naming rule of MLflow runs: `method:source->target[:split][:seedN]`."
+    """The one naming rule of MLflow runs: `method:source->target[:split][:seedN]`.
+
+    Args:
+        method: the training method, e.g. 'dcat'
+        modality: the trained sensor (None: every sensor, as late fusion)
+        source_modality: the frozen source's sensor, for a transfer method
+        split: 'id', 'ood', ... when the run belongs to a study
+        seed: the seed
+    """
     what = f"{source_modality}->{modality}" if source_modality else (modality or 'all sensors')
     return ':'.join([method, what] + ([split] if split else []) + ([f'seed{seed}'] if seed is not None else []))
 
 # %% ../nbs/05b_tracking.ipynb #b10ebee2
 class MLflowCB(Callback):
-    "Log params, per-epoch metrics, figures and the final model of each `fit` to MLflow (rank 0 only)."
+    """Log params, per-epoch metrics, figures and the final model of each `fit` to MLflow (rank 0 only).
+
+    Args:
+        experiment: experiment name (created if missing)
+        run_name: MLflow run name
+        params: extra parameters to log
+        log_model: log the final model as artifact 'model'
+        tracking_uri: defaults to `default_tracking_uri()`
+        log_curves: log `learn.plot_history()` at the end
+    """
     order = 30
     def __init__(self,
                  experiment:str='d_cat', # experiment name (created if missing)

@@ -47,7 +47,20 @@ def plot_scores(source_scores, # source Ŝ: (d, d), (B, d, d) or (B, H, d, d), e
                 cmap:str='RdBu_r', # diverging colour map, centred at 0
                 size:float=2.0, # inches per panel
                )->Figure: # rows: heads; columns: source, target, target - source; one shared colour bar
-    "Heatmaps of source and target attention scores and their difference, one row per head."
+    """Heatmaps of source and target attention scores and their difference, one row per head.
+
+    Args:
+        source_scores: source Ŝ: (d, d), (B, d, d) or (B, H, d, d), e.g. `attention_scores(k, v)`
+        target_scores: target Ŝ, same shape
+        sample: which sample to show; None: the mean over the batch
+        heads: which heads to show (rows); None: all
+        names: column titles
+        cmap: diverging colour map, centred at 0
+        size: inches per panel
+
+    Returns:
+        rows: heads; columns: source, target, target - source; one shared colour bar
+    """
     s, t = _scores_3d(source_scores, 'source_scores', sample), _scores_3d(target_scores, 'target_scores', sample)
     if s.shape != t.shape:
         raise ValueError(f"source_scores and target_scores must have the same shape, got {s.shape} and {t.shape} (after selecting the sample)")
@@ -68,7 +81,14 @@ def plot_scores(source_scores, # source Ŝ: (d, d), (B, d, d) or (B, H, d, d), e
 # %% ../nbs/04_viz.ipynb #4ee4ba07
 def token_attention(kqv:tuple, # (k, q, v) of a model, each (B, H, N, d_head) or (B, N, d)
                    )->Tensor: # (B, N): attention each token receives, averaged over queries and heads; rows sum to 1
-    "How much attention each token receives, from the k and q a model returns."
+    """How much attention each token receives, from the k and q a model returns.
+
+    Args:
+        kqv: (k, q, v) of a model, each (B, H, N, d_head) or (B, N, d)
+
+    Returns:
+        (B, N): attention each token receives, averaged over queries and heads; rows sum to 1
+    """
     if not isinstance(kqv, (tuple, list)) or len(kqv) != 3:
         raise ValueError(f"token_attention expects a (k, q, v) tuple, got {type(kqv).__name__}")
     k, q, _ = kqv
@@ -87,7 +107,20 @@ def plot_attention_over_time(signal, # (C, T) channels-first series, (T,), or a 
                              title:str|None=None, # figure title
                              figsize:tuple=(7, 3.2), # figure size in inches
                             )->Figure: # two axes: signal, attention per token
-    "A time series (or spectrogram) above the attention its tokens receive."
+    """A time series (or spectrogram) above the attention its tokens receive.
+
+    Args:
+        signal: (C, T) channels-first series, (T,), or a spectrogram (F, frames) with `image=True`
+        attention: (N,) weight per token, e.g. `token_attention(kqv)[i]`
+        rate: samples (frames) per second; None: x axis in samples
+        channel_names: legend labels for the channels
+        image: draw `signal` as an image (spectrogram) instead of lines
+        title: figure title
+        figsize: figure size in inches
+
+    Returns:
+        two axes: signal, attention per token
+    """
     x, a = _np(signal, 'signal'), _np(attention, 'attention')
     if x.ndim == 1: x = x[None]
     if x.ndim != 2: raise ValueError(f"signal must be (channels, time) or (time,), got shape {x.shape}")
@@ -119,7 +152,19 @@ def plot_attention_over_image(image, # (C, H, W) with C in (1, 3), or (H, W)
                               title:str|None=None, # figure title
                               size:float=2.6, # inches per panel
                              )->Figure: # two axes: image, image with attention overlay (+ colour bar)
-    "An image beside the same image overlaid with the attention its patches receive."
+    """An image beside the same image overlaid with the attention its patches receive.
+
+    Args:
+        image: (C, H, W) with C in (1, 3), or (H, W)
+        attention: (N,) weight per patch token, N = h*w (row-major)
+        grid: (h, w) token grid; None: square
+        alpha: opacity of the overlay
+        title: figure title
+        size: inches per panel
+
+    Returns:
+        two axes: image, image with attention overlay (+ colour bar)
+    """
     img, a = _np(image, 'image'), _np(attention, 'attention')
     if img.ndim == 3:
         if img.shape[0] not in (1, 3): raise ValueError(f"image must be (C, H, W) with C in (1, 3), or (H, W), got shape {img.shape}")
@@ -154,7 +199,20 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
                    size:float|None=None, # figure side in inches; None: grows with the classes (3.2 for 4, 6.2 for 10)
                    ax=None, # draw into these axes (a panel of your own figure) instead of a new figure
                   )->Figure: # the figure of the axes
-    "Confusion matrix of predictions (or logits) against true labels; zeros are left blank, so the errors stand out."
+    """Confusion matrix of predictions (or logits) against true labels; zeros are left blank, so the errors stand out.
+
+    Args:
+        y_true: true labels (n,), ints 0..n_classes-1
+        y_pred: predicted labels (n,), or logits (n, n_classes)
+        classes: class names; None: 0..max label
+        normalize: 'true' (rows sum to 1), 'pred', 'all' or None (counts)
+        title: axes title; None: the accuracy
+        size: figure side in inches; None: grows with the classes (3.2 for 4, 6.2 for 10)
+        ax: draw into these axes (a panel of your own figure) instead of a new figure
+
+    Returns:
+        the figure of the axes
+    """
     yt, yp = _np(y_true, 'y_true'), _np(y_pred, 'y_pred')
     if yp.ndim == 2: yp = yp.argmax(1)
     if yt.ndim != 1 or yp.ndim != 1 or len(yt) != len(yp) or len(yt) == 0:
@@ -190,7 +248,18 @@ def plot_curves(history, # list of per-epoch dicts, or a DataFrame with one row 
                 figsize:tuple=(8, 3), # figure size in inches
                 metrics=None, # names of the metric columns (default: every column without 'loss' in its name)
                )->Figure: # one axes for losses and one for metrics (when both exist)
-    "Loss and metric curves from a training history."
+    """Loss and metric curves from a training history.
+
+    Args:
+        history: list of per-epoch dicts, or a DataFrame with one row per epoch
+        x: column for the x axis; if absent, 0, 1, 2, ...
+        title: figure title
+        figsize: figure size in inches
+        metrics: names of the metric columns (default: every column without 'loss' in its name)
+
+    Returns:
+        one axes for losses and one for metrics (when both exist)
+    """
     if isinstance(history, pd.DataFrame): df = history.copy()
     elif isinstance(history, (list, tuple)) and all(isinstance(r, dict) for r in history):
         df = pd.DataFrame(list(history))
@@ -224,7 +293,21 @@ def plot_embedding(features, # (n, d) pooled features, e.g. `model.forward_featu
                    title:str|None=None, # axes title
                    size:float=4.5, # figure side in inches
                   )->Figure: # one axes
-    "2-D PCA or t-SNE map of features, coloured by class and marked by modality."
+    """2-D PCA or t-SNE map of features, coloured by class and marked by modality.
+
+    Args:
+        features: (n, d) pooled features, e.g. `model.forward_features(x)[0]`
+        labels: (n,) class ids, coloured
+        modalities: (n,) modality name per point (marker style), or None
+        classes: class names for the legend
+        method: 'pca' or 'tsne'
+        seed: random state for t-SNE
+        title: axes title
+        size: figure side in inches
+
+    Returns:
+        one axes
+    """
     X, y = _np(features, 'features'), _np(labels, 'labels')
     if X.ndim != 2 or len(X) < 3: raise ValueError(f"features must be (n, d) with n >= 3, got shape {X.shape}")
     if y.shape != (len(X),): raise ValueError(f"labels must be (n,) = ({len(X)},), got shape {y.shape}")

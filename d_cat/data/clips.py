@@ -1,4 +1,4 @@
-"""Readers for WAV, JPEG and mp4 (PyAV), TSN-style frame sampling, windows aligned across sampling rates, and `ClipDataset`, a base for file-backed datasets that names bad files once and never crashes mid-epoch.
+"""Readers for WAV, JPEG and mp4, TSN frame sampling, windows aligned across rates, and a base for file-backed datasets.
 
 Docs: https://d-cat-dev.github.io/d_cat/data_clips.html.md"""
 
@@ -8,6 +8,7 @@ Docs: https://d-cat-dev.github.io/d_cat/data_clips.html.md"""
 from __future__ import annotations
 import warnings
 from pathlib import Path
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'fit_length', 'read_wav', 'resample_length', 'resize_crop', 'read_frame',
@@ -38,7 +39,7 @@ def fit_length(x:torch.Tensor, # (..., T)
     """
     return x[..., :n] if x.shape[-1] >= n else F.pad(x, (0, n - x.shape[-1]))
 
-def read_wav(path, # a WAV/FLAC/OGG file soundfile can read
+def read_wav(path:str|Path, # a WAV/FLAC/OGG file soundfile can read
              sample_rate:int, # target rate (resampled with torchaudio if the file's rate differs)
              n_samples:int|None=None, # crop or zero-pad to this many samples (None: keep the length)
              start:int=0, # first sample to read, at the file's own rate
@@ -92,7 +93,7 @@ def resize_crop(img:torch.Tensor, # (3, H, W) uint8
     img = TF.resize(img, size, antialias=True)
     return TF.center_crop(img, [size, size]).float().div_(255)
 
-def read_frame(path, # a JPEG or PNG image
+def read_frame(path:str|Path, # a JPEG or PNG image
                size:int, # output side
               )->torch.Tensor: # (3, size, size) float32 in [0, 1]
     """Decode an image to RGB (a JPEG at a reduced scale when it is much larger), resize and centre-crop it.
@@ -170,6 +171,7 @@ def _decode_frames(container, n_frames:int, size:int, random:bool)->torch.Tensor
         out.append(TF.center_crop(img, [size, size]).float().div_(255))
     return torch.stack(out)
 
+# %% ../../nbs/03b_data_clips.ipynb #27ca365e
 def _decode_audio(container, sample_rate:int, n_samples:int)->torch.Tensor:
     if not container.streams.audio: raise ValueError("no audio stream")
     resampler, chunks, n = _av().AudioResampler(format='flt', layout='mono', rate=sample_rate), [], 0
@@ -181,7 +183,7 @@ def _decode_audio(container, sample_rate:int, n_samples:int)->torch.Tensor:
     if not chunks: raise ValueError("the audio stream decodes to no samples")
     return fit_length(torch.from_numpy(np.concatenate(chunks, 1)), n_samples)
 
-def read_mp4(path, # an mp4 (any container and codec FFmpeg reads)
+def read_mp4(path:str|Path, # an mp4 (any container and codec FFmpeg reads)
              n_frames:int=0, # frames to decode, one per segment of the clip (0: none)
              size:int=224, # frame side after resize and centre crop
              sample_rate:int|None=None, # decode the audio track at this rate (None: no audio)
@@ -275,62 +277,51 @@ class ClipDataset(Dataset):
         self.labels = torch.tensor([c['label'] for c in self.clips], dtype=torch.long)
         self.groups = torch.tensor([c['group'] for c in self.clips], dtype=torch.long)
         self._bad = torch.zeros(len(self.clips), dtype=torch.bool).share_memory_()   # seen by every worker
-    @property
-    def skipped(self)->int: return len(self.skipped_files)
-    @property
-    def n_failed(self)->int: return int(self._bad.sum())
-    @property
-    def failed_files(self)->list: return [self.clips[j]['id'] for j in torch.nonzero(self._bad).flatten().tolist()]
     def load(self, clip:dict)->dict: raise NotImplementedError
-    def _normalize(self, item:dict)->dict:
-        norm = getattr(self, 'normalizer', None)
-        if norm is None: return item
-        return {k: norm(k, v, batched=False) if k in norm.stats else v for k, v in item.items()}
     def __len__(self): return len(self.clips)
-    def __getitem__(self, i):
-        n = len(self.clips)
-        for k in range(n):
-            j = (int(i) + k) % n
-            if self._bad[j]: continue
-            try: item = self.load(self.clips[j])
-            except Exception as e:
-                if self.strict:
-                    raise RuntimeError(f"{type(self).__name__}: could not decode {self.clips[j]['id']} ({e})") from e
-                self._bad[j] = True
-                warnings.warn(f"{type(self).__name__}({self.split!r}): could not decode {self.clips[j]['id']} "
-                              f"({type(e).__name__}: {e}); skipped from now on, the next good clip stands in "
-                              f"({self.n_failed} failed so far)", BadFileWarning)
-                continue
-            item = self._normalize(item)
-            item['label'], item['group'] = int(self.clips[j]['label']), int(self.clips[j]['group'])
-            return item
-        raise RuntimeError(f"{type(self).__name__}({self.split!r}): every clip failed to decode")
-    def scan(self, num_workers:int=0, # DataLoader worker processes that decode
-            )->list: # the (clip id, error) of every clip dropped
-        """Decode every clip once and drop the ones that fail (for a test split, where a stand-in would bias the score).
-
-        Args:
-            num_workers: DataLoader worker processes that decode
-
-        Returns:
-            the (clip id, error) of every clip dropped
-        """
-        errors = list(DataLoader(_Probe(self), batch_size=None, num_workers=num_workers))
-        bad = [(self.clips[j]['id'], e) for j, e in enumerate(errors) if e]
-        if bad:
-            msg = (f"{type(self).__name__}({self.split!r}): scan dropped {len(bad)} of {len(self.clips)} {self.unit} "
-                   f"that failed to decode:\n{_listing(bad)}")
-            if self.strict: raise RuntimeError(msg)
-            if len(bad) == len(self.clips): self._fail(f"all {len(bad)} {self.unit} of {self.split!r} failed to decode")
-            warnings.warn(msg, BadFileWarning, stacklevel=2)
-            self.skipped_files += bad
-            self._keep([c for c, e in zip(self.clips, errors) if not e])
-        return bad
     def class_counts(self)->list: return torch.bincount(self.labels, minlength=self.info.n_classes).tolist()
     def __repr__(self):
-        return (f"{type(self).__name__}({self.split!r}, n={len(self)}, skipped={self.skipped}, failed={self.n_failed}, "
-                f"modalities={self.info.names})")
+        return (f"{type(self).__name__}({self.split!r}, n={len(self)}, skipped={self.skipped}, "
+                f"failed={self.n_failed}, modalities={self.info.names})")
 
+# %% ../../nbs/03b_data_clips.ipynb #5e4a9181
+@patch(as_prop=True)
+def skipped(self:ClipDataset)->int: return len(self.skipped_files)
+
+@patch(as_prop=True)
+def n_failed(self:ClipDataset)->int: return int(self._bad.sum())
+
+@patch(as_prop=True)
+def failed_files(self:ClipDataset)->list:
+    return [self.clips[j]['id'] for j in torch.nonzero(self._bad).flatten().tolist()]
+
+@patch
+def _normalize(self:ClipDataset, item:dict)->dict:
+    norm = getattr(self, 'normalizer', None)
+    if norm is None: return item
+    return {k: norm(k, v, batched=False) if k in norm.stats else v for k, v in item.items()}
+
+@patch
+def __getitem__(self:ClipDataset, i):
+    n = len(self.clips)
+    for k in range(n):
+        j = (int(i) + k) % n
+        if self._bad[j]: continue
+        try: item = self.load(self.clips[j])
+        except Exception as e:
+            if self.strict:
+                raise RuntimeError(f"{type(self).__name__}: could not decode {self.clips[j]['id']} ({e})") from e
+            self._bad[j] = True
+            warnings.warn(f"{type(self).__name__}({self.split!r}): could not decode {self.clips[j]['id']} "
+                          f"({type(e).__name__}: {e}); skipped from now on, the next good clip stands in "
+                          f"({self.n_failed} failed so far)", BadFileWarning)
+            continue
+        item = self._normalize(item)
+        item['label'], item['group'] = int(self.clips[j]['label']), int(self.clips[j]['group'])
+        return item
+    raise RuntimeError(f"{type(self).__name__}({self.split!r}): every clip failed to decode")
+
+# %% ../../nbs/03b_data_clips.ipynb #54c2645a
 class _Probe(Dataset):
     "Decode clip j of a ClipDataset; return '' or the error (for `ClipDataset.scan`)."
     def __init__(self, ds): self.ds = ds
@@ -338,3 +329,26 @@ class _Probe(Dataset):
     def __getitem__(self, j):
         try: self.ds.load(self.ds.clips[j]); return ''
         except Exception as e: return f"{type(e).__name__}: {e}"
+
+@patch
+def scan(self:ClipDataset, num_workers:int=0, # DataLoader worker processes that decode
+        )->list: # the (clip id, error) of every clip dropped
+    """Decode every clip once and drop the ones that fail (for a test split, where a stand-in would bias the score).
+
+    Args:
+        num_workers: DataLoader worker processes that decode
+
+    Returns:
+        the (clip id, error) of every clip dropped
+    """
+    errors = list(DataLoader(_Probe(self), batch_size=None, num_workers=num_workers))
+    bad = [(self.clips[j]['id'], e) for j, e in enumerate(errors) if e]
+    if bad:
+        msg = (f"{type(self).__name__}({self.split!r}): scan dropped {len(bad)} of {len(self.clips)} {self.unit} "
+               f"that failed to decode:\n{_listing(bad)}")
+        if self.strict: raise RuntimeError(msg)
+        if len(bad) == len(self.clips): self._fail(f"all {len(bad)} {self.unit} of {self.split!r} failed to decode")
+        warnings.warn(msg, BadFileWarning, stacklevel=2)
+        self.skipped_files += bad
+        self._keep([c for c, e in zip(self.clips, errors) if not e])
+    return bad

@@ -1,4 +1,4 @@
-"""The paired-sample contract, sliding windows, per-channel normalisation, recording- and subject-level splits, and data loaders.
+"""The paired dataset, sliding windows, `make_splits` (recordings to normalised train/valid/test windows), data loaders.
 
 Docs: https://d-cat-dev.github.io/d_cat/data_core.html.md"""
 
@@ -6,130 +6,38 @@ Docs: https://d-cat-dev.github.io/d_cat/data_core.html.md"""
 
 # %% ../../nbs/03_data_core.ipynb #adbe5910
 from __future__ import annotations
-import json, math, os, time, warnings
-from dataclasses import dataclass, field, asdict
+import time, warnings
+from dataclasses import dataclass
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['KINDS', 'AXES', 'ModalitySpec', 'DataInfo', 'PairedDataset', 'sliding_windows', 'check_split', 'split_recordings',
-           'split_groups', 'split_in_time', 'Standardize', 'Normalizer', 'Splits', 'make_splits', 'dataloaders',
-           'loader_throughput']
+__all__ = ['PairedDataset', 'sliding_windows', 'Splits', 'make_splits', 'dataloaders', 'loader_throughput', 'KINDS', 'AXES',
+           'ModalitySpec', 'DataInfo', 'check_split', 'split_recordings', 'split_groups', 'split_in_time',
+           'Standardize', 'Normalizer']
 
 # %% ../../nbs/03_data_core.ipynb #826925b6
 import numpy as np
 import torch
+from fastcore.basics import patch
+from numpy.typing import ArrayLike
 from torch import Tensor
 from torch.utils.data import Dataset, DataLoader
 
-# %% ../../nbs/03_data_core.ipynb #5b888f80
-KINDS = {'imu': 2,            # (C, T) inertial / any multichannel time series
-         'audio': 2,          # (1, T) raw waveform
-         'audio_features': 2, # (F, T) MFCC / spectrogram frames
-         'image': 3,          # (C, H, W)
-         'video': 4}          # (T, C, H, W)
-
-# %% ../../nbs/03_data_core.ipynb #afd4aeb8
-@dataclass
-class ModalitySpec:
-    """What one sensor's samples look like: kind, per-sample shape (no batch dim), rate and channel names.
-
-    Args:
-        kind: one of `KINDS`: 'imu', 'audio', 'audio_features', 'image', 'video'
-        shape: shape of one sample, channels first, without the batch dimension
-        rate: samples (or frames) per second along the time axis; `make_splits` checks that windows agree
-        channels: optional channel names, e.g. ['ax', 'ay', 'az']
-    """
-    kind:str # one of `KINDS`: 'imu', 'audio', 'audio_features', 'image', 'video'
-    shape:tuple # shape of one sample, channels first, without the batch dimension
-    rate:float|None=None # samples (or frames) per second along the time axis; `make_splits` checks that windows agree
-    channels:list|None=None # optional channel names, e.g. ['ax', 'ay', 'az']
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"ModalitySpec: unknown kind {self.kind!r}; expected one of {list(KINDS)}")
-        self.shape = tuple(int(s) for s in self.shape)
-        if len(self.shape) != KINDS[self.kind]:
-            raise ValueError(f"ModalitySpec: kind {self.kind!r} needs a {KINDS[self.kind]}-d shape, got {self.shape}")
-        if self.rate is not None and not (isinstance(self.rate, (int, float)) and math.isfinite(self.rate) and self.rate > 0):
-            raise ValueError(f"ModalitySpec: rate should be a positive number of samples per second (or None), got {self.rate!r}")
-        if self.channels is not None:
-            self.channels = list(self.channels)
-            if len(self.channels) != self.n_channels:
-                raise ValueError(f"ModalitySpec: {len(self.channels)} channel names for {self.n_channels} channels")
-    @property
-    def channel_axis(self)->int:
-        "Axis of the channels in one sample (1 for video (T, C, H, W), else 0)."
-        return 1 if self.kind == 'video' else 0
-    @property
-    def n_channels(self)->int: return self.shape[self.channel_axis]
-    @property
-    def span(self)->float|None:
-        "Seconds one sample covers (time series with a rate), else None."
-        return self.shape[-1] / self.rate if self.rate and self.kind in ('imu', 'audio', 'audio_features') else None
-    def to_dict(self)->dict: return dict(kind=self.kind, shape=list(self.shape), rate=self.rate, channels=self.channels)
-    @classmethod
-    def from_dict(cls, d:dict)->ModalitySpec: return cls(**d)
-
-# %% ../../nbs/03_data_core.ipynb #f681dc7d
-@dataclass
-class DataInfo:
-    """A dataset's name, its modalities (name -> `ModalitySpec`) and class names.
-
-    Args:
-        name: dataset name
-        modalities: modality name -> ModalitySpec
-        classes: class names; label i is classes[i]
-    """
-    name:str # dataset name
-    modalities:dict # modality name -> ModalitySpec
-    classes:list # class names; label i is classes[i]
-    def __post_init__(self):
-        if not self.modalities: raise ValueError("DataInfo: needs at least one modality")
-        for k, v in self.modalities.items():
-            if k in ('label', 'group'): raise ValueError(f"DataInfo: modality name {k!r} is reserved")
-            if not isinstance(v, ModalitySpec):
-                raise TypeError(f"DataInfo: modality {k!r} should be a ModalitySpec, got {type(v).__name__}")
-        self.classes = [str(c) for c in self.classes]
-    @property
-    def n_classes(self)->int: return len(self.classes)
-    @property
-    def names(self)->list: return list(self.modalities)
-    def to_dict(self)->dict:
-        return dict(name=self.name, classes=self.classes, modalities={k: v.to_dict() for k, v in self.modalities.items()})
-    @classmethod
-    def from_dict(cls, d:dict)->DataInfo:
-        return cls(d['name'], {k: ModalitySpec.from_dict(v) for k, v in d['modalities'].items()}, d['classes'])
+from .spec import KINDS, AXES, ModalitySpec, DataInfo, _as_tensor, _check_finite, _int_labels
+from .splits import check_split, split_recordings, split_groups, split_in_time
+from .normalize import Standardize, Normalizer
+_all_ = ['KINDS', 'AXES', 'ModalitySpec', 'DataInfo', 'check_split', 'split_recordings', 'split_groups',
+         'split_in_time', 'Standardize', 'Normalizer']  # defined in spec, splits, normalize: `import *` finds them
 
 # %% ../../nbs/03_data_core.ipynb #8b4b147b
-def _as_tensor(x, name:str)->Tensor:
-    if isinstance(x, np.ndarray): x = torch.from_numpy(np.ascontiguousarray(x))
-    if not isinstance(x, Tensor): raise TypeError(f"{name}: expected a tensor or numpy array, got {type(x).__name__}")
-    return x
-
-AXES = {'imu': ('channel', 'time step'), 'audio': ('channel', 'time step'), 'audio_features': ('feature', 'frame'),
-        'image': ('channel', 'row', 'column'), 'video': ('frame', 'channel', 'row', 'column')}
-
-def _check_finite(x:Tensor, where:str, axes:Sequence=()):
-    "Refuse NaN or inf in `x`, naming where, how many, and the position of the first (by `axes` names)."
-    if not (x.is_floating_point() or x.is_complex()): return
-    bad = ~torch.isfinite(x)
-    if not bad.any(): return
-    pos = [int(i) for i in bad.nonzero()[0]]
-    at = ', '.join(f"{a} {p}" for a, p in zip(axes, pos)) if len(axes) == len(pos) else f"index {tuple(pos)}"
-    raise ValueError(f"{where}: {int(bad.sum())} non-finite value(s), the first ({float(x[tuple(pos)])}) at {at}; clean or "
-                     "interpolate them first: one NaN makes the normalisation statistics, and so every window, NaN")
-
-def _int_labels(labels, where:str)->np.ndarray:
-    "Labels as an int64 array, or one clear error for strings and fractional numbers."
-    a = np.asarray(labels)
-    if a.dtype.kind in 'USO' and any(isinstance(v, (str, bytes)) for v in a.ravel()[:1000]):
-        ex = next(v for v in a.ravel() if isinstance(v, (str, bytes)))
-        raise TypeError(f"{where}: labels are strings (e.g. {str(ex)!r}) but integers 0..n_classes-1 are expected; map them "
-                        "through the class list (`[classes.index(l) for l in labels]`) or build the recordings with "
-                        "`d_cat.data.streams.streams_to_recordings(..., classes=...)`, which does")
-    if a.dtype.kind == 'f' and not np.all(np.isfinite(a) & (a == np.round(a))):
-        raise TypeError(f"{where}: labels should be integers 0..n_classes-1, got non-integer numbers such as "
-                        f"{a[~(np.isfinite(a) & (a == np.round(a)))][0]}")
-    return a.astype(np.int64).reshape(-1)
+def _check_modalities(data:dict, info:DataInfo):
+    "Refuse a `data` dict whose modalities are not exactly those of `info`."
+    if not isinstance(data, dict) or not data:
+        raise TypeError("PairedDataset: data should be a non-empty dict modality -> tensor")
+    unknown = set(data) - set(info.modalities)
+    if unknown: raise ValueError(f"PairedDataset: unknown modalities {sorted(unknown)}; info has {info.names}")
+    missing = set(info.modalities) - set(data)
+    if missing: raise ValueError(f"PairedDataset: info lists modalities {sorted(missing)} that data lacks")
 
 # %% ../../nbs/03_data_core.ipynb #3b8f65f4
 class PairedDataset(Dataset):
@@ -140,33 +48,32 @@ class PairedDataset(Dataset):
         labels: (N,) integer labels in 0..n_classes-1
         info: describes the modalities and classes
         groups: (N,) subject/recording ids; defaults to the sample index
-        recordings: (N,) id of the recording each sample was cut from (kept as an attribute)
+        recordings: (N,) id of the recording each sample was cut from (an attribute)
     """
     def __init__(self,
                  data:dict, # modality name -> tensor/array of shape (N, *spec.shape)
-                 labels, # (N,) integer labels in 0..n_classes-1
+                 labels:ArrayLike, # (N,) integer labels in 0..n_classes-1
                  info:DataInfo, # describes the modalities and classes
-                 groups=None, # (N,) subject/recording ids; defaults to the sample index
-                 recordings=None, # (N,) id of the recording each sample was cut from (kept as an attribute)
+                 groups:ArrayLike|None=None, # (N,) subject/recording ids; defaults to the sample index
+                 recordings:ArrayLike|None=None, # (N,) id of the recording each sample was cut from (an attribute)
                 ):
-        if not isinstance(data, dict) or not data: raise TypeError("PairedDataset: data should be a non-empty dict modality -> tensor")
-        unknown = set(data) - set(info.modalities)
-        if unknown: raise ValueError(f"PairedDataset: unknown modalities {sorted(unknown)}; info has {info.names}")
-        missing = set(info.modalities) - set(data)
-        if missing: raise ValueError(f"PairedDataset: info lists modalities {sorted(missing)} that data lacks")
+        _check_modalities(data, info)
         self.info = info
         self.data = {k: _as_tensor(v, f"modality {k!r}").float() for k, v in data.items()}
         self.labels = torch.from_numpy(_int_labels(labels, 'PairedDataset'))
         n = len(self.labels)
         for k, v in self.data.items():
-            if len(v) != n: raise ValueError(f"PairedDataset: modality {k!r} has {len(v)} samples but there are {n} labels")
-            if tuple(v.shape[1:]) != info.modalities[k].shape:
-                raise ValueError(f"PairedDataset: modality {k!r} samples have shape {tuple(v.shape[1:])}, info says {info.modalities[k].shape}")
-            _check_finite(v, f"PairedDataset: modality {k!r}", ('sample', *AXES[info.modalities[k].kind]))
+            where, shape = f"PairedDataset: modality {k!r}", info.modalities[k].shape
+            if len(v) != n: raise ValueError(f"{where} has {len(v)} samples but there are {n} labels")
+            if tuple(v.shape[1:]) != shape:
+                raise ValueError(f"{where} samples have shape {tuple(v.shape[1:])}, info says {shape}")
+            _check_finite(v, where, ('sample', *AXES[info.modalities[k].kind]))
         if n and (self.labels.min() < 0 or self.labels.max() >= info.n_classes):
-            raise ValueError(f"PairedDataset: labels should lie in 0..{info.n_classes-1}, got {int(self.labels.min())}..{int(self.labels.max())}")
-        self.groups = torch.arange(n) if groups is None else _as_tensor(np.asarray(groups), 'groups').long().reshape(-1)
-        self.recordings = self.groups.clone() if recordings is None else _as_tensor(np.asarray(recordings), 'recordings').long().reshape(-1)
+            raise ValueError(f"PairedDataset: labels should lie in 0..{info.n_classes-1}, "
+                             f"got {int(self.labels.min())}..{int(self.labels.max())}")
+        as_ids = lambda a, name: _as_tensor(np.asarray(a), name).long().reshape(-1)
+        self.groups = torch.arange(n) if groups is None else as_ids(groups, 'groups')
+        self.recordings = self.groups.clone() if recordings is None else as_ids(recordings, 'recordings')
         for name, a in (('groups', self.groups), ('recordings', self.recordings)):
             if len(a) != n: raise ValueError(f"PairedDataset: {name} has {len(a)} entries but there are {n} labels")
     def __len__(self): return len(self.labels)
@@ -174,25 +81,35 @@ class PairedDataset(Dataset):
         d = {k: v[i] for k, v in self.data.items()}
         d['label'] = int(self.labels[i]); d['group'] = int(self.groups[i])
         return d
-    def class_counts(self)->list:
-        "Number of samples per class (index = label)."
-        return torch.bincount(self.labels, minlength=self.info.n_classes).tolist()
-    def subset(self, idx)->PairedDataset:
-        "A new `PairedDataset` holding the samples at `idx`."
-        idx = torch.as_tensor(np.asarray(idx), dtype=torch.long)
-        return PairedDataset({k: v[idx] for k, v in self.data.items()}, self.labels[idx], self.info,
-                             self.groups[idx], self.recordings[idx])
     def __repr__(self): return f"PairedDataset({self.info.name!r}, n={len(self)}, modalities={self.info.names})"
 
+# %% ../../nbs/03_data_core.ipynb #e9b53190
+@patch
+def class_counts(self:PairedDataset)->list:
+    "Number of samples per class (index = label)."
+    return torch.bincount(self.labels, minlength=self.info.n_classes).tolist()
+
+@patch
+def subset(self:PairedDataset, idx:ArrayLike, # sample indices
+          )->PairedDataset:
+    """A new `PairedDataset` holding the samples at `idx`.
+
+    Args:
+        idx: sample indices
+    """
+    idx = torch.as_tensor(np.asarray(idx), dtype=torch.long)
+    return PairedDataset({k: v[idx] for k, v in self.data.items()}, self.labels[idx], self.info,
+                         self.groups[idx], self.recordings[idx])
+
 # %% ../../nbs/03_data_core.ipynb #3675ac58
-def sliding_windows(x, # (C, T) tensor or array; windows run along the last axis
+def sliding_windows(x:Tensor|np.ndarray, # (C, T); windows run along the last axis
                     size:int, # window length in samples
                     step:int, # hop between window starts in samples (size//2 -> 50 % overlap)
                    )->Tensor: # (n, C, size) with n = (T - size)//step + 1 (0 if T < size)
     """Cut `x` into overlapping windows along its last axis (a strided view via `unfold`).
 
     Args:
-        x: (C, T) tensor or array; windows run along the last axis
+        x: (C, T); windows run along the last axis
         size: window length in samples
         step: hop between window starts in samples (size//2 -> 50 % overlap)
 
@@ -207,338 +124,33 @@ def sliding_windows(x, # (C, T) tensor or array; windows run along the last axis
     if x.shape[-1] < size: return x.new_zeros((0, *x.shape[:-1], size))
     return x.unfold(-1, size, step).movedim(-2, 0)
 
-# %% ../../nbs/03_data_core.ipynb #f3d351e0
-def check_split(labels, # (R,) label of each recording: integers, or names
-                split_idx:tuple, # (train, valid, test) recording indices
-                classes:Sequence|None=None, # every class name (integer label i is classes[i]); default: the labels present
-                where:str='check_split', # the caller's name, for messages
-               ):
-    """Refuse a split that leaves a class without training recordings; warn for classes absent from valid or test.
-
-    Args:
-        labels: (R,) label of each recording: integers, or names
-        split_idx: (train, valid, test) recording indices
-        classes: every class name (integer label i is classes[i]); default: the labels present
-        where: the caller's name, for messages
-    """
-    labels = np.asarray(labels)
-    ints = labels.dtype.kind in 'iu'
-    every = list(range(len(classes))) if classes is not None and ints else list(classes if classes is not None else np.unique(labels).tolist())
-    name = lambda c: repr(classes[c] if classes is not None and ints else c)
-    parts = [set(labels[np.asarray(s, dtype=np.int64)].tolist()) for s in split_idx]
-    no_train = [c for c in every if c not in parts[0]]
-    if no_train:
-        where_to = lambda c: ', '.join(f"{int(np.isin(np.flatnonzero(labels == c), s).sum())} in {n}"
-                                       for s, n in zip(split_idx[1:], ('valid', 'test')))
-        raise ValueError(f"{where}: no training recording of " + '; '.join(
-            f"class {name(c)} ({int((labels == c).sum())} recordings: {where_to(c)})" for c in no_train)
-            + ". A model cannot learn a class it never sees: record more of it, try another seed or held-out groups, "
-            "or split each recording in time (`split_in_time`)")
-    for s, part in zip(split_idx[1:], ('valid', 'test')):
-        absent = [name(c) for c in every if c not in parts[1 if part == 'valid' else 2]]
-        if len(s) and absent:
-            warnings.warn(f"{where}: no {part} recording of class{'es' if len(absent) > 1 else ''} {', '.join(absent)}; "
-                          f"their {part} scores are undefined (macro-F1 over the full class list counts them as 0)")
-
-# %% ../../nbs/03_data_core.ipynb #ca564d98
-def split_recordings(labels, # (R,) label of each recording (integers or names)
-                     valid_frac:float=0.15, # fraction of recordings for validation
-                     test_frac:float=0.15, # fraction of recordings for test
-                     seed:int=0, # seed of the shuffle
-                     stratify:bool=True, # keep class proportions when every class has enough recordings
-                     classes:Sequence|None=None, # every class name, for messages and to catch classes with no recording
-                    )->tuple: # (train_idx, valid_idx, test_idx): sorted recording indices
-    """Split recordings (not windows) into train/valid/test, stratified by class where possible; warn where not.
-
-    Args:
-        labels: (R,) label of each recording (integers or names)
-        valid_frac: fraction of recordings for validation
-        test_frac: fraction of recordings for test
-        seed: seed of the shuffle
-        stratify: keep class proportions when every class has enough recordings
-        classes: every class name, for messages and to catch classes with no recording
-
-    Returns:
-        (train_idx, valid_idx, test_idx): sorted recording indices
-    """
-    from sklearn.model_selection import train_test_split
-    labels = np.asarray(labels); idx = np.arange(len(labels))
-    if not (0 <= valid_frac < 1 and 0 <= test_frac < 1 and valid_frac + test_frac < 1):
-        raise ValueError(f"split_recordings: need 0 <= valid_frac, test_frac and their sum < 1, got {valid_frac}, {test_frac}")
-    values, y = np.unique(labels, return_inverse=True)   # any label values -> codes 0..K-1
-    nm = lambda v: repr(classes[v] if classes is not None and labels.dtype.kind in 'iu' else v)
-    def _split(ix, frac, rs, part):
-        if frac == 0 or len(ix) == 0: return ix, ix[:0]
-        yy = y[ix]; n_out = max(1, round(frac * len(ix))); k = len(np.unique(yy)); counts = np.bincount(yy)
-        rare = [values.tolist()[c] for c in np.flatnonzero(counts == 1)]
-        why = (f"class{'es' if len(rare) > 1 else ''} {', '.join(map(nm, rare))} ha{'ve' if len(rare) > 1 else 's'} a single "
-               "recording" if rare else f"{n_out} {part} recordings for {k} classes" if n_out < k else
-               f"{len(ix) - n_out} recordings left for {k} classes" if len(ix) - n_out < k else None)
-        if stratify and why is None: return train_test_split(ix, test_size=n_out, random_state=rs, stratify=yy)
-        if stratify: warnings.warn(f"split_recordings: cannot stratify the {part} split by class ({why}); "
-                                   "splitting at random, keeping one recording of every class for training")
-        rng = np.random.default_rng(rs)   # at random, but one recording of each class stays on the training side
-        keep = [rng.choice(ix[yy == c]) for c in np.unique(yy)]
-        out = rng.permutation(np.setdiff1d(ix, keep))[:n_out]
-        if len(out) < n_out: warnings.warn(f"split_recordings: the {part} split gets {len(out)} of the {n_out} recordings "
-                                           "asked for; the others are the last recording of their class for training")
-        return np.setdiff1d(ix, out), out
-    rest, test = _split(idx, test_frac, seed, 'test')
-    train, valid = _split(rest, valid_frac / (1 - test_frac) if test_frac < 1 else 0, seed + 1, 'valid')
-    split = np.sort(train), np.sort(valid), np.sort(test)
-    check_split(labels, split, classes, 'split_recordings')
-    return split
-
-# %% ../../nbs/03_data_core.ipynb #6f1de219
-def split_groups(groups, # (R,) subject id of each recording
-                 n_valid:int=1, # number of subjects held out for validation
-                 n_test:int=2, # number of subjects held out for test
-                 seed:int=0, # seed that picks the held-out subjects
-                 valid_groups:Sequence|None=None, # explicit validation subjects (overrides n_valid)
-                 test_groups:Sequence|None=None, # explicit test subjects (overrides n_test)
-                 labels=None, # (R,) labels: then every class stays in training (and, where possible, in valid and test)
-                 classes:Sequence|None=None, # every class name, for messages
-                 tries:int=200, # draws of held-out subjects to try when `labels` is given
-                )->tuple: # (train_idx, valid_idx, test_idx): sorted recording indices
-    """Out-of-distribution split: whole subjects (groups) go to valid or test.
-
-    Args:
-        groups: (R,) subject id of each recording
-        n_valid: number of subjects held out for validation
-        n_test: number of subjects held out for test
-        seed: seed that picks the held-out subjects
-        valid_groups: explicit validation subjects (overrides n_valid)
-        test_groups: explicit test subjects (overrides n_test)
-        labels: (R,) labels: then every class stays in training (and, where possible, in valid and test)
-        classes: every class name, for messages
-        tries: draws of held-out subjects to try when `labels` is given
-
-    Returns:
-        (train_idx, valid_idx, test_idx): sorted recording indices
-    """
-    groups = np.asarray(groups); uniq = np.unique(groups)
-    rng = np.random.default_rng(seed)
-    def draw(order):
-        tg = test_groups if test_groups is not None else [g for g in order if g not in set(valid_groups if valid_groups is not None else [])][:n_test]
-        vg = valid_groups if valid_groups is not None else [g for g in order if g not in set(tg)][:n_valid]
-        return set(np.asarray(tg).tolist()), set(np.asarray(vg).tolist())
-    test_g, valid_g = draw(rng.permutation(uniq))
-    unknown = (test_g | valid_g) - set(uniq.tolist())
-    if unknown: raise ValueError(f"split_groups: unknown groups {sorted(unknown)}; the data has {uniq.tolist()}")
-    if test_g & valid_g: raise ValueError(f"split_groups: groups {sorted(test_g & valid_g)} are in both valid and test")
-    if len(test_g | valid_g) >= len(uniq): raise ValueError(f"split_groups: holding out {len(test_g | valid_g)} of {len(uniq)} groups leaves none for training")
-    def parts(tg, vg):
-        is_test = np.isin(groups, list(tg)); is_valid = np.isin(groups, list(vg))
-        return np.flatnonzero(~is_test & ~is_valid), np.flatnonzero(is_valid), np.flatnonzero(is_test)
-    split = parts(test_g, valid_g)
-    if labels is not None:
-        labels = np.asarray(labels); every = set(labels.tolist())
-        if len(labels) != len(groups): raise ValueError(f"split_groups: {len(labels)} labels for {len(groups)} groups")
-        score = lambda s: (set(labels[s[0]].tolist()) == every, len(set(labels[s[1]].tolist())) + len(set(labels[s[2]].tolist())))
-        best = score(split)
-        for _ in range(tries - 1 if test_groups is None or valid_groups is None else 0):
-            if best == (True, 2 * len(every)): break
-            cand = parts(*draw(rng.permutation(uniq))); s = score(cand)
-            if s > best: split, best = cand, s
-        if best[1] < 2 * len(every) and (test_groups is None or valid_groups is None):
-            warnings.warn(f"split_groups: cannot put every class in both valid and test: no draw of held-out groups among "
-                          f"{tries} tried does (classes recorded by few groups cannot be everywhere)")
-        check_split(labels, split, classes, 'split_groups')
-    return split
-
-# %% ../../nbs/03_data_core.ipynb #2a5c3af0
-def split_in_time(recordings:list, # R recordings, each a dict modality -> array (C, T_r)
-                  labels, # (R,) label per recording
-                  groups, # (R,) group (subject) per recording
-                  info:DataInfo, # the window size of each modality is the last axis of its shape
-                  valid_frac:float=0.15, # share of every recording's time for validation
-                  test_frac:float=0.15, # share of every recording's time for test
-                  gap:float=1.0, # pause between consecutive segments, in windows
-                  classes:Sequence|None=None, # class names for messages (default: `info.classes`)
-                 )->tuple: # (recordings, labels, groups, split_idx) for `make_splits`: segments 3r, 3r+1, 3r+2 of recording r
-    """Cut every recording in time into a train, a valid and a test segment (in that order), with a gap between them.
-
-    Args:
-        recordings: R recordings, each a dict modality -> array (C, T_r)
-        labels: (R,) label per recording
-        groups: (R,) group (subject) per recording
-        info: the window size of each modality is the last axis of its shape
-        valid_frac: share of every recording's time for validation
-        test_frac: share of every recording's time for test
-        gap: pause between consecutive segments, in windows
-        classes: class names for messages (default: `info.classes`)
-
-    Returns:
-        (recordings, labels, groups, split_idx) for `make_splits`: segments 3r, 3r+1, 3r+2 of recording r
-    """
-    if not (0 <= valid_frac < 1 and 0 <= test_frac < 1 and valid_frac + test_frac < 1):
-        raise ValueError(f"split_in_time: need 0 <= valid_frac, test_frac and their sum < 1, got {valid_frac}, {test_frac}")
-    if gap < 0: raise ValueError(f"split_in_time: gap should be >= 0 windows, got {gap}")
-    labels, groups = np.asarray(labels), np.asarray(groups)
-    segs, has_window = [], []
-    for r, rec in enumerate(recordings):
-        parts = [{}, {}, {}]
-        for k, spec in info.modalities.items():
-            if k not in rec: raise ValueError(f"split_in_time: recording {r} lacks modality {k!r} (it has {sorted(rec)})")
-            x, w = rec[k], spec.shape[-1]
-            T = x.shape[-1]; g = int(round(gap * w)); usable = max(T - 2 * g, 0)
-            n_va, n_te = int(round(valid_frac * usable)), int(round(test_frac * usable)); n_tr = usable - n_va - n_te
-            bounds = [(0, n_tr), (n_tr + g, n_tr + g + n_va), (n_tr + 2 * g + n_va, T)]
-            for p, (a, b) in zip(parts, bounds): p[k] = x[..., a:b]
-        segs += parts
-        has_window += [all(p[k].shape[-1] >= s.shape[-1] for k, s in info.modalities.items()) for p in parts]
-    n = len(recordings); has_window = np.array(has_window, dtype=bool)
-    split = tuple(np.array([3 * r + s for r in range(n) if has_window[3 * r + s]], dtype=np.int64) for s in range(3))
-    check_split(np.repeat(labels, 3), split, classes if classes is not None else info.classes, 'split_in_time')
-    for s, part, frac in ((1, 'valid', valid_frac), (2, 'test', test_frac)):
-        short = int((~has_window[s::3]).sum())
-        if frac and short: warnings.warn(f"split_in_time: the {part} segments of {short} of {n} recordings are shorter "
-                                         "than one window and give no sample")
-    return segs, np.repeat(labels, 3), np.repeat(groups, 3), tuple(np.arange(s, 3 * n, 3) for s in range(3))
-
-# %% ../../nbs/03_data_core.ipynb #5a0c2f7e
-import torch.nn as nn
-
-class Standardize(nn.Module):
-    """`(x - mean) / std` per channel of one sensor (one sample or a batch); `inverse` undoes it.
-
-    Args:
-        mean: per-channel means
-        std: per-channel standard deviations
-        channel_axis: channel axis within one sample (0 for (C, T) and (C, H, W), 1 for video)
-        ndim: dimensions of one sample (without the batch axis)
-        name: the sensor, as error messages name it
-    """
-    def __init__(self, mean:list, # per-channel means
-                 std:list, # per-channel standard deviations
-                 channel_axis:int=0, # channel axis within one sample (0 for (C, T) and (C, H, W), 1 for video)
-                 ndim:int=2, # dimensions of one sample (without the batch axis)
-                 name:str='the input', # the sensor, as error messages name it
-                ):
-        super().__init__()
-        self.channel_axis, self.ndim, self.name = channel_axis, ndim, name
-        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float64).reshape(-1))
-        self.register_buffer('std', torch.tensor(std, dtype=torch.float64).reshape(-1))
-    def _stats(self, x:Tensor)->tuple:
-        if x.ndim not in (self.ndim, self.ndim + 1):
-            raise ValueError(f"Standardize: {self.name} should be one sample of {self.ndim} dimensions or a batch "
-                             f"of them, got shape {tuple(x.shape)}")
-        ax = x.ndim - self.ndim + self.channel_axis
-        if x.shape[ax] != len(self.mean):
-            raise ValueError(f"Standardize: {self.name} has {x.shape[ax]} channels, statistics have {len(self.mean)}")
-        shape = [1] * x.ndim
-        shape[ax] = -1
-        return self.mean.to(x).reshape(shape), self.std.to(x).reshape(shape)  # x's dtype and device
-    def forward(self, x:Tensor)->Tensor:
-        mean, std = self._stats(x)
-        return (x - mean) / std
-    def inverse(self, x:Tensor)->Tensor:
-        "Raw sensor values from standardised ones."
-        mean, std = self._stats(x)
-        return x * std + mean
-    def to_dict(self)->dict:
-        "JSON-ready statistics (the `normalization` entry of an export card)."
-        return {'mean': self.mean.tolist(), 'std': self.std.tolist(), 'channel_axis': self.channel_axis}
-    @classmethod
-    def from_dict(cls, d:dict, ndim:int=2, name:str='the input')->Standardize:
-        return cls(d['mean'], d['std'], d.get('channel_axis', 0), ndim, name)
-
-# %% ../../nbs/03_data_core.ipynb #4fd204d3
-class Normalizer:
-    """Per-modality, per-channel standardisation `(x - mean) / std`, fitted on training data only.
-
-    Args:
-        stats: modality -> {'mean': [...], 'std': [...]}
-        axes: modality -> channel axis within one sample (default 0)
-        eps: floor for the standard deviation
-    """
-    def __init__(self, stats:dict|None=None, # modality -> {'mean': [...], 'std': [...]}
-                 axes:dict|None=None, # modality -> channel axis within one sample (default 0)
-                 eps:float=1e-6): # floor for the standard deviation
-        self.stats, self.axes, self.eps = dict(stats or {}), dict(axes or {}), eps
-    def fit(self, data:dict, # modality name -> tensor (N, *shape)
-            info:DataInfo, # gives each modality's channel axis
-           )->Normalizer:
-        """Compute per-channel mean and std of each modality in `data`.
-
-        Args:
-            data: modality name -> tensor (N, *shape)
-            info: gives each modality's channel axis
-        """
-        for k, x in data.items():
-            if k not in info.modalities:
-                raise ValueError(f"Normalizer.fit: unknown modality {k!r}; info has {info.names}")
-            x = _as_tensor(x, k).double()
-            if len(x) == 0: raise ValueError(f"Normalizer.fit: modality {k!r} has no samples to fit on")
-            ax = self.axes[k] = info.modalities[k].channel_axis
-            flat = x.movedim(ax + 1, 0).reshape(x.shape[ax + 1], -1)
-            std = flat.std(1, correction=0).clamp_min(self.eps)
-            self.stats[k] = {'mean': flat.mean(1).tolist(), 'std': std.tolist()}
-        return self
-    def standardizer(self, k:str, # modality name
-                     ndim:int=2, # dimensions of one sample of `k`
-                    )->Standardize:
-        """The `Standardize` module of modality `k` (what a deployed model carries).
-
-        Args:
-            k: modality name
-            ndim: dimensions of one sample of `k`
-        """
-        if k not in self.stats:
-            raise KeyError(f"Normalizer: no statistics for modality {k!r}; fitted: {list(self.stats)}")
-        return Standardize(self.stats[k]['mean'], self.stats[k]['std'], self.axes.get(k, 0), ndim, f'modality {k!r}')
-    def __call__(self, k:str, # modality name
-                 x:Tensor, # (N, *shape) or one sample
-                 batched:bool=True, # whether x has a leading batch dimension
-                )->Tensor:
-        """Standardise modality `k` of `x`.
-
-        Args:
-            k: modality name
-            x: (N, *shape) or one sample
-            batched: whether x has a leading batch dimension
-        """
-        return self.standardizer(k, x.ndim - int(batched))(x)
-    def inverse(self, k:str, # modality name
-                x:Tensor, # standardised (N, *shape) or one sample
-                batched:bool=True, # whether x has a leading batch dimension
-               )->Tensor:
-        """Undo `self(k, x)`: raw sensor values from standardised ones.
-
-        Args:
-            k: modality name
-            x: standardised (N, *shape) or one sample
-            batched: whether x has a leading batch dimension
-        """
-        return self.standardizer(k, x.ndim - int(batched)).inverse(x)
-
-# %% ../../nbs/03_data_core.ipynb #9c41d7aa
-from fastcore.basics import patch_to
-
-@patch_to(Normalizer)
-def transform(self, data:dict)->dict:
-    "Standardise every fitted modality of a dict of batched tensors (others pass through)."
-    return {k: self(k, v) if k in self.stats else v for k, v in data.items()}
-
-@patch_to(Normalizer)
-def state(self)->dict:
-    "JSON-serialisable state (rebuild with `Normalizer.from_state`)."
-    return {'stats': self.stats, 'axes': self.axes, 'eps': self.eps}
-
-@patch_to(Normalizer, cls_method=True)
-def from_state(cls, state:dict)->Normalizer: return cls(state['stats'], state.get('axes'), state.get('eps', 1e-6))
-
 # %% ../../nbs/03_data_core.ipynb #d907f643
 @dataclass
 class Splits:
-    "Train/valid/test `PairedDataset`s with their `DataInfo` (and the normaliser fitted on train)."
-    train:Dataset
-    valid:Dataset
-    test:Dataset
-    info:DataInfo
-    normalizer:Normalizer|None=None
-    def describe(self, show:bool=True)->str:
-        "Print (and return) modalities, shapes, rates, class counts per split and split sizes."
+    """Train/valid/test `PairedDataset`s with their `DataInfo` (and the normaliser fitted on train).
+
+    Args:
+        train: training samples (a `PairedDataset`, or any map-style dataset of dict samples)
+        valid: validation samples: the best epoch and every setting are chosen on them
+        test: test samples, read once per final model
+        info: the sensors and classes
+        normalizer: the statistics fitted on `train` (None: the windows are not normalised)
+    """
+    train:Dataset # training samples (a `PairedDataset`, or any map-style dataset of dict samples)
+    valid:Dataset # validation samples: the best epoch and every setting are chosen on them
+    test:Dataset # test samples, read once per final model
+    info:DataInfo # the sensors and classes
+    normalizer:Normalizer|None=None # the statistics fitted on `train` (None: the windows are not normalised)
+    def describe(self, show:bool=True, # print the description
+                )->str: # the description
+        """Print (and return) modalities, shapes, rates, class counts per split and split sizes.
+
+        Args:
+            show: print the description
+
+        Returns:
+            the description
+        """
         lines = [f"{self.info.name}: {self.info.n_classes} classes {self.info.classes}"]
         for k, s in self.info.modalities.items():
             lines.append(f"  {k:>8}: {s.kind:<14} shape {s.shape}" + (f", {s.rate:g} Hz" if s.rate else "")
@@ -551,88 +163,115 @@ class Splits:
         out = "\n".join(lines)
         if show: print(out)
         return out
-    def check(self, need:Sequence=('train', 'valid', 'test'), # the splits that must hold samples
-              warn:bool=True, # warn for classes absent from valid or test
-             )->Splits: # self, for chaining
-        """Refuse empty splits and classes without training samples; warn for classes absent from valid or test.
 
-        Args:
-            need: the splits that must hold samples
-            warn: warn for classes absent from valid or test
-
-        Returns:
-            self, for chaining
-        """
-        why = {'train': 'there is nothing to learn from', 'valid': 'training picks its best epoch on it',
+# %% ../../nbs/03_data_core.ipynb #46b1440c
+_NEEDED_FOR = {'train': 'there is nothing to learn from', 'valid': 'training picks its best epoch on it',
                'test': 'the final scores are measured on it'}
-        for name in need:
-            if len(getattr(self, name)) == 0:
-                raise ValueError(f"Splits.check: the {name} split is empty, but {why[name]}; give it recordings (a larger "
-                                 "fraction or more held-out groups) or windows (recordings at least one window long)")
-        counts = {n: getattr(self, n).class_counts() for n in ('train', 'valid', 'test')
-                  if hasattr(getattr(self, n), 'class_counts') and len(getattr(self, n))}
-        if 'train' in counts:
-            none = [c for c, k in zip(self.info.classes, counts['train']) if k == 0]
-            if none: raise ValueError(f"Splits.check: no training sample of class{'es' if len(none) > 1 else ''} "
-                                      f"{', '.join(map(repr, none))}: a model cannot learn a class it never sees")
-        for n in ('valid', 'test'):
-            absent = [c for c, k in zip(self.info.classes, counts.get(n, [1] * self.info.n_classes)) if k == 0]
-            if warn and absent: warnings.warn(f"Splits.check: no {n} sample of class{'es' if len(absent) > 1 else ''} "
-                                              f"{', '.join(map(repr, absent))}; their {n} scores are undefined")
-        return self
 
-# %% ../../nbs/03_data_core.ipynb #2b0a7392
-def _recording(recordings, r, k, spec)->Tensor:
+@patch
+def check(self:Splits, need:Sequence=('train', 'valid', 'test'), # the splits that must hold samples
+          warn:bool=True, # warn for classes absent from valid or test
+         )->Splits: # self, for chaining
+    """Refuse empty splits and classes without training samples; warn for classes absent from valid or test.
+
+    Args:
+        need: the splits that must hold samples
+        warn: warn for classes absent from valid or test
+
+    Returns:
+        self, for chaining
+    """
+    for name in need:
+        if len(getattr(self, name)) == 0:
+            raise ValueError(f"Splits.check: the {name} split is empty, but {_NEEDED_FOR[name]}; give it recordings "
+                             "(a larger fraction or more held-out groups) or windows (recordings at least one window "
+                             "long)")
+    counts = {n: getattr(self, n).class_counts() for n in ('train', 'valid', 'test')
+              if hasattr(getattr(self, n), 'class_counts') and len(getattr(self, n))}
+    if 'train' in counts:
+        none = [c for c, k in zip(self.info.classes, counts['train']) if k == 0]
+        if none: raise ValueError(f"Splits.check: no training sample of class{'es' if len(none) > 1 else ''} "
+                                  f"{', '.join(map(repr, none))}: a model cannot learn a class it never sees")
+    for n in ('valid', 'test'):
+        absent = [c for c, k in zip(self.info.classes, counts.get(n, [1] * self.info.n_classes)) if k == 0]
+        if warn and absent: warnings.warn(f"Splits.check: no {n} sample of class{'es' if len(absent) > 1 else ''} "
+                                          f"{', '.join(map(repr, absent))}; their {n} scores are undefined")
+    return self
+
+# %% ../../nbs/03_data_core.ipynb #fec63ad5
+def _recording(recordings:list, r:int, k:str, spec:ModalitySpec)->Tensor:
     "Recording `r`'s array of modality `k`, checked: present, numeric, channels first as `spec` says, finite."
     rec, where = recordings[r], f"make_splits: recording {r}, sensor {k!r}"
-    if not isinstance(rec, dict): raise TypeError(f"make_splits: recording {r} should be a dict modality -> array (C, T), got {type(rec).__name__}")
+    if not isinstance(rec, dict):
+        raise TypeError(f"make_splits: recording {r} should be a dict modality -> array (C, T), "
+                        f"got {type(rec).__name__}")
     if k not in rec: raise ValueError(f"make_splits: recording {r} lacks modality {k!r} (it has {sorted(rec)})")
     x = np.asarray(rec[k]) if isinstance(rec[k], (list, tuple)) else rec[k]
-    if isinstance(x, np.ndarray) and x.dtype.kind not in 'biuf': raise TypeError(f"{where}: expected numbers, got dtype {x.dtype}")
+    if isinstance(x, np.ndarray) and x.dtype.kind not in 'biuf':
+        raise TypeError(f"{where}: expected numbers, got dtype {x.dtype}")
     x, want = _as_tensor(x, where), spec.shape[:-1]
     if tuple(x.shape[:-1]) != want:
         got = tuple(x.shape)
         if len(got) == 2 == len(want) + 1 and got[1] == want[0]:
-            raise ValueError(f"{where} has shape {got}, which looks like (T, C) = ({got[0]} samples, {got[1]} channels); "
-                             f"recordings are channels first (C, T) = ({want[0]}, T): pass x.T")
-        raise ValueError(f"{where}: expected shape ({', '.join(map(str, want))}, T) as info says ({spec.n_channels} channels), "
-                         f"got shape {got}")
+            raise ValueError(f"{where} has shape {got}, which looks like (T, C) = ({got[0]} samples, {got[1]} "
+                             f"channels); recordings are channels first (C, T) = ({want[0]}, T): pass x.T")
+        raise ValueError(f"{where}: expected shape ({', '.join(map(str, want))}, T) as info says "
+                         f"({spec.n_channels} channels), got shape {got}")
     _check_finite(x, where, ('channel', 'sample') if x.ndim == 2 else ())
     return x
 
-def _window_counts(r, xs:dict, ws:dict, info:DataInfo)->int:
-    "The number of windows every modality of recording `r` gives (a one-window rounding difference between rates is fine)."
+def _window_counts(r:int, xs:dict, ws:dict, info:DataInfo)->int:
+    "The number of windows every modality of recording `r` gives (a one-window difference between rates is fine)."
     counts, specs = {k: len(w) for k, w in ws.items()}, info.modalities
     if len(set(counts.values())) <= 1: return next(iter(counts.values()))
-    if all(s.span for s in specs.values()) and max(counts.values()) - min(counts.values()) <= 1: return min(counts.values())
+    spread = max(counts.values()) - min(counts.values())
+    if all(s.span for s in specs.values()) and spread <= 1: return min(counts.values())
     desc = ', '.join(f"{k!r} {x.shape[-1]} samples" + (f" ({x.shape[-1] / specs[k].rate:g} s at {specs[k].rate:g} Hz)"
                      if specs[k].rate else '') + f" -> {counts[k]} windows" for k, x in xs.items())
-    raise ValueError(f"make_splits: recording {r}: the sensors cover different lengths of time: {desc}; every sensor of a "
-                     "recording must cover the same time (cut them to the time they share, e.g. with streams_to_recordings)")
+    raise ValueError(f"make_splits: recording {r}: the sensors cover different lengths of time: {desc}; every sensor "
+                     "of a recording must cover the same time (cut them to the time they share, e.g. with "
+                     "streams_to_recordings)")
 
+# %% ../../nbs/03_data_core.ipynb #0fd902d2
 def _steps(info:DataInfo, step:int|None)->dict:
-    "Hop per modality: half its window by default; a given `step` (in the first modality's samples) scaled by window size."
+    "Hop per modality: half its window by default; a given `step` (in the first modality's samples) scaled by size."
     sizes = {k: s.shape[-1] for k, s in info.modalities.items()}
     if step is None: return {k: max(1, n // 2) for k, n in sizes.items()}
     first = next(iter(sizes.values()))
     steps = {k: step * n / first for k, n in sizes.items()}
     odd = {k: v for k, v in steps.items() if v != int(v)}
-    if odd: raise ValueError(f"make_splits: step {step} (in samples of {next(iter(sizes))!r}) gives fractional hops {odd} for "
-                             f"windows of {sizes} samples; choose a step that scales to whole samples")
+    if odd: raise ValueError(f"make_splits: step {step} (in samples of {next(iter(sizes))!r}) gives fractional hops "
+                             f"{odd} for windows of {sizes} samples; choose a step that scales to whole samples")
     return {k: int(v) for k, v in steps.items()}
 
 def _check_spans(info:DataInfo):
     "Refuse modalities whose windows cover different spans of time (shape / rate)."
     spans = {k: s.span for k, s in info.modalities.items() if s.span}
-    if len(spans) > 1 and max(spans.values()) - min(spans.values()) > 0.5 / min(s.rate for s in info.modalities.values() if s.span):
-        desc = ', '.join(f"{k!r} {info.modalities[k].shape[-1]} samples at {info.modalities[k].rate:g} Hz = {v:g} s" for k, v in spans.items())
-        raise ValueError(f"make_splits: the windows of one sample cover different spans of time ({desc}); resample the "
-                         "sensors to a common rate (streams_to_recordings does) or give each a window of the same duration")
+    if len(spans) < 2: return
+    slowest = min(s.rate for s in info.modalities.values() if s.span)
+    if max(spans.values()) - min(spans.values()) > 0.5 / slowest:
+        m = info.modalities
+        desc = ', '.join(f"{k!r} {m[k].shape[-1]} samples at {m[k].rate:g} Hz = {v:g} s" for k, v in spans.items())
+        raise ValueError(f"make_splits: the windows of one sample cover different spans of time ({desc}); resample "
+                         "the sensors to a common rate (streams_to_recordings does) or give each a window of the "
+                         "same duration")
+
+def _windows(recordings:list, idx:np.ndarray, labels:np.ndarray, groups:np.ndarray, info:DataInfo, steps:dict)->tuple:
+    "(data, labels, groups, recordings) of the windows cut from the recordings at `idx`."
+    data, ys, gs, rs = {k: [] for k in info.modalities}, [], [], []
+    for r in idx:
+        xs = {k: _recording(recordings, r, k, spec) for k, spec in info.modalities.items()}
+        ws = {k: sliding_windows(x, info.modalities[k].shape[-1], steps[k]) for k, x in xs.items()}
+        n = _window_counts(r, xs, ws, info)
+        for k, w in ws.items(): data[k].append(w[:n])
+        ys += [labels[r]] * n; gs += [groups[r]] * n; rs += [r] * n
+    data = {k: torch.cat(v) if v else torch.zeros(0, *info.modalities[k].shape) for k, v in data.items()}
+    return data, np.array(ys, dtype=np.int64), np.array(gs, dtype=np.int64), np.array(rs, dtype=np.int64)
 
 # %% ../../nbs/03_data_core.ipynb #31d76ef0
-def make_splits(recordings:list, # R recordings, each a dict modality -> array (C, T_r), every sensor covering the same time
-                labels, # (R,) integer label per recording (0..n_classes-1)
-                groups, # (R,) subject id per recording (the sample's 'group')
+def make_splits(recordings:list, # R recordings, each a dict modality -> array (C, T_r), all sensors over the same time
+                labels:ArrayLike, # (R,) integer label per recording (0..n_classes-1)
+                groups:ArrayLike, # (R,) subject id per recording (the sample's 'group')
                 split_idx:tuple, # (train, valid, test) recording indices, e.g. from `split_recordings`
                 info:DataInfo, # modalities' shapes give the window size (last axis), their rates the span
                 step:int|None=None, # hop between windows in samples (of the first modality); default: half the window
@@ -641,7 +280,7 @@ def make_splits(recordings:list, # R recordings, each a dict modality -> array (
     """Window each split's recordings separately (after splitting), then normalise with training statistics.
 
     Args:
-        recordings: R recordings, each a dict modality -> array (C, T_r), every sensor covering the same time
+        recordings: R recordings, each a dict modality -> array (C, T_r), all sensors over the same time
         labels: (R,) integer label per recording (0..n_classes-1)
         groups: (R,) subject id per recording (the sample's 'group')
         split_idx: (train, valid, test) recording indices, e.g. from `split_recordings`
@@ -657,24 +296,16 @@ def make_splits(recordings:list, # R recordings, each a dict modality -> array (
     if not (len(recordings) == len(labels) == len(groups)):
         raise ValueError(f"make_splits: {len(recordings)} recordings, {len(labels)} labels, {len(groups)} groups")
     _check_spans(info); steps = _steps(info, step)
-    def _build(idx):
-        data, ys, gs, rs = {k: [] for k in info.modalities}, [], [], []
-        for r in idx:
-            xs = {k: _recording(recordings, r, k, spec) for k, spec in info.modalities.items()}
-            ws = {k: sliding_windows(x, info.modalities[k].shape[-1], steps[k]) for k, x in xs.items()}
-            n = _window_counts(r, xs, ws, info)
-            for k, w in ws.items(): data[k].append(w[:n])
-            ys += [labels[r]] * n; gs += [groups[r]] * n; rs += [r] * n
-        data = {k: torch.cat(v) if v else torch.zeros(0, *info.modalities[k].shape) for k, v in data.items()}
-        return data, np.array(ys, dtype=np.int64), np.array(gs, dtype=np.int64), np.array(rs, dtype=np.int64)
-    built = [_build(np.asarray(s, dtype=np.int64)) for s in split_idx]
+    built = [_windows(recordings, np.asarray(s, dtype=np.int64), labels, groups, info, steps) for s in split_idx]
     if len(built[0][1]) == 0:
-        raise ValueError(f"make_splits: the training split has no windows: its {len(split_idx[0])} recordings are all "
-                         f"shorter than one window ({ {k: s.shape[-1] for k, s in info.modalities.items()} } samples)")
+        sizes = {k: s.shape[-1] for k, s in info.modalities.items()}
+        raise ValueError(f"make_splits: the training split has no windows: its {len(split_idx[0])} recordings are "
+                         f"all shorter than one window ({sizes} samples)")
     norm = Normalizer().fit(built[0][0], info) if normalize else None
     dss = [PairedDataset(norm.transform(d) if norm else d, y, info, g, r) for d, y, g, r in built]
     for name, ds in zip(('valid', 'test'), dss[1:]):
-        if len(ds) == 0: warnings.warn(f"make_splits: the {name} split has no windows; training needs it (`Splits.check` refuses it)")
+        if len(ds) == 0: warnings.warn(f"make_splits: the {name} split has no windows; training needs it "
+                                       "(`Splits.check` refuses it)")
     return Splits(*dss, info=info, normalizer=norm).check(need=('train',), warn=False)
 
 # %% ../../nbs/03_data_core.ipynb #7c8921af
@@ -700,8 +331,9 @@ def dataloaders(splits:Splits, # the three datasets
     """
     if batch_size < 1: raise ValueError(f"dataloaders: batch_size should be >= 1, got {batch_size}")
     g = torch.Generator().manual_seed(seed)
-    mk = lambda ds, shuffle, dl: DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, drop_last=dl,
-                                            generator=g if shuffle else None, persistent_workers=False, **kwargs)
+    mk = lambda ds, shuffle, dl: DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
+                                            drop_last=dl, generator=g if shuffle else None, persistent_workers=False,
+                                            **kwargs)
     return mk(splits.train, True, drop_last), mk(splits.valid, False, False), mk(splits.test, False, False)
 
 # %% ../../nbs/03_data_core.ipynb #591af199

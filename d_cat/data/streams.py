@@ -1,4 +1,4 @@
-"""From timestamped sensor tables and labelled intervals to paired recordings: sort, de-duplicate, resample to one rate, keep the time every sensor covers, and say what was dropped.
+"""From timestamped sensor tables and labelled intervals to paired recordings at one rate, saying what was dropped.
 
 Docs: https://d-cat-dev.github.io/d_cat/data_streams.html.md"""
 
@@ -8,104 +8,18 @@ Docs: https://d-cat-dev.github.io/d_cat/data_streams.html.md"""
 from __future__ import annotations
 import math, warnings
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['read_table', 'to_seconds', 'resample_stream', 'StreamSummary', 'StreamRecordings', 'streams_to_recordings']
+__all__ = ['StreamSummary', 'StreamRecordings', 'streams_to_recordings', 'read_table', 'to_seconds', 'resample_stream']
 
 # %% ../../nbs/03c_data_streams.ipynb #d5903ada
 import numpy as np
 import pandas as pd
-from scipy.interpolate import CubicSpline
-from scipy.signal import resample_poly
 from .core import DataInfo, ModalitySpec, Splits, make_splits, split_recordings, split_groups, split_in_time
-
-# %% ../../nbs/03c_data_streams.ipynb #67fccb19
-def read_table(src, # a pandas DataFrame, or the path of a CSV file
-               what:str='table', # its name in messages, e.g. "sensor 'acc'"
-              )->pd.DataFrame:
-    """A DataFrame from a DataFrame or a CSV path.
-
-    Args:
-        src: a pandas DataFrame, or the path of a CSV file
-        what: its name in messages, e.g. "sensor 'acc'"
-    """
-    if isinstance(src, pd.DataFrame): return src
-    if isinstance(src, (str, Path)):
-        if not Path(src).is_file(): raise FileNotFoundError(f"{what}: {src} is not a file (expected a CSV file)")
-        return pd.read_csv(src)
-    raise TypeError(f"{what}: expected a pandas DataFrame or the path of a CSV file, got {type(src).__name__}")
-
-_UNITS = {'s': 1.0, 'ms': 1e-3, 'us': 1e-6, 'ns': 1e-9}
-
-def to_seconds(col, # timestamps: numbers, datetimes, or date-time strings
-               unit:str='s', # unit of numeric timestamps: 's', 'ms', 'us' or 'ns'
-               what:str='time', # name for messages
-              )->np.ndarray: # float64 seconds (date-times: since 1970-01-01 UTC); NaN where a time is missing
-    """Timestamps as float seconds.
-
-    Args:
-        col: timestamps: numbers, datetimes, or date-time strings
-        unit: unit of numeric timestamps: 's', 'ms', 'us' or 'ns'
-        what: name for messages
-
-    Returns:
-        float64 seconds (date-times: since 1970-01-01 UTC); NaN where a time is missing
-    """
-    if unit not in _UNITS: raise ValueError(f"{what}: unit should be one of {list(_UNITS)}, got {unit!r}")
-    col = pd.Series(col)
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        return col.to_numpy(np.float64) * _UNITS[unit]
-    if not pd.api.types.is_datetime64_any_dtype(col):
-        try: col = pd.to_datetime(col, utc=True, format='ISO8601')
-        except (ValueError, TypeError):
-            try: col = pd.to_datetime(col, utc=True, format='mixed')   # slower: infers the format of every row
-            except (ValueError, TypeError) as e:
-                raise ValueError(f"{what}: timestamps should be numbers or date-times; could not read "
-                                 f"{col.iloc[0]!r} ({e})") from None
-    if col.dt.tz is not None: col = col.dt.tz_convert('UTC').dt.tz_localize(None)
-    return (col - pd.Timestamp('1970-01-01')).dt.total_seconds().to_numpy(np.float64)
-
-# %% ../../nbs/03c_data_streams.ipynb #3cab915e
-def resample_stream(t:np.ndarray, # (N,) timestamps in seconds, in any order, possibly repeated
-                    x:np.ndarray, # (N, C) samples
-                    rate:float, # target rate (Hz)
-                    max_gap_s:float|None=None, # longer pauses are gaps (default: 5 median sample intervals)
-                   )->tuple: # (segments [(k0, (n, C) float64 array)] at times (k0 + i) / rate, counts dict)
-    """Sort, de-duplicate, cut at gaps and resample one sensor to `rate` on the absolute grid k / rate.
-
-    Args:
-        t: (N,) timestamps in seconds, in any order, possibly repeated
-        x: (N, C) samples
-        rate: target rate (Hz)
-        max_gap_s: longer pauses are gaps (default: 5 median sample intervals)
-
-    Returns:
-        (segments [(k0, (n, C) float64 array)] at times (k0 + i) / rate, counts dict)
-    """
-    t, x = np.asarray(t, np.float64), np.asarray(x, np.float64).reshape(len(t), -1)
-    counts = {'rows': len(t), 'out_of_order': int((np.diff(t) < 0).sum())}
-    order = np.argsort(t, kind='stable'); t, x = t[order], x[order]
-    dup = np.r_[False, np.diff(t) == 0]
-    counts['duplicates'] = int(dup.sum()); t, x = t[~dup], x[~dup]
-    if len(t) < 2: raise ValueError(f"resample_stream: need at least 2 distinct timestamps, got {len(t)}")
-    dt = float(np.median(np.diff(t))); native = 1 / dt
-    max_gap_s = 5 * dt if max_gap_s is None else max_gap_s
-    breaks = np.flatnonzero(np.diff(t) > max_gap_s) + 1
-    counts.update(native_hz=native, gaps=len(breaks), start=t[0], end=t[-1])
-    ratio = Fraction(rate / native).limit_denominator(64)    # up / down, a small rational close to rate / native
-    mid = rate * ratio.denominator / ratio.numerator          # the intermediate rate, close to the sensor's own
-    segments = []
-    for ts, xs in zip(np.split(t, breaks), np.split(x, breaks)):
-        k0, k1 = math.ceil(ts[0] * rate - 1e-9), math.floor(ts[-1] * rate + 1e-9)
-        if len(ts) < 4 or k1 - k0 < 2: continue
-        grid = k0 / rate + np.arange(int((ts[-1] - k0 / rate) * mid + 1e-9) + 1) / mid    # uniform, from k0 / rate
-        u = CubicSpline(ts, xs, axis=0)(grid)
-        y = resample_poly(u, ratio.numerator, ratio.denominator, axis=0, padtype='line') if ratio != 1 else u
-        segments.append((k0, y[:k1 - k0 + 1]))                # y[i] lies at (k0 + i) / rate
-    return segments, counts
+from .timestamps import read_table, to_seconds, resample_stream
+_all_ = ['read_table', 'to_seconds', 'resample_stream']   # defined in d_cat.data.timestamps
 
 # %% ../../nbs/03c_data_streams.ipynb #d7850402
 @dataclass
@@ -184,7 +98,8 @@ def _sensor_table(name, src, time, chans, unit, drop_nonfinite):
     chans = list(chans) if chans is not None else [c for c in df.columns if c != time]
     missing = [c for c in chans if c not in df.columns]
     if missing or not chans:
-        raise ValueError(f"sensor {name!r}: channel columns {missing or chans} not found; columns are {list(df.columns)}")
+        raise ValueError(f"sensor {name!r}: channel columns {missing or chans} not found; "
+                         f"columns are {list(df.columns)}")
     bad_type = [f"{c!r} ({df[c].dtype})" for c in chans if not pd.api.types.is_numeric_dtype(df[c])]
     if bad_type: raise TypeError(f"sensor {name!r}: channel columns should hold numbers, got {', '.join(bad_type)}")
     t, x = to_seconds(df[time], unit, f"sensor {name!r}"), df[chans].to_numpy(np.float64)
@@ -198,6 +113,7 @@ def _sensor_table(name, src, time, chans, unit, drop_nonfinite):
     keep = ok_t & ok_x
     return t[keep], x[keep], chans, {'no_time': int((~ok_t).sum()), 'nonfinite_dropped': int((ok_t & ~ok_x).sum())}
 
+# %% ../../nbs/03c_data_streams.ipynb #32bcbecb
 def _intervals_table(src, start, end, label, group, unit):
     "Interval starts and ends (seconds), labels, groups (or None) and row names, sorted and checked."
     df = read_table(src, 'intervals')
@@ -211,8 +127,7 @@ def _intervals_table(src, start, end, label, group, unit):
     order = np.argsort(s, kind='stable')
     over = np.flatnonzero(s[order][1:] < e[order][:-1])
     if len(over): raise ValueError(f"intervals: rows {df.index[order[over[0]]]!r} and {df.index[order[over[0] + 1]]!r} "
-                                   "overlap; "
-                                   "one moment can carry one label only")
+                                   "overlap; one moment can carry one label only")
     groups = df[group].to_numpy() if group is not None and group in df.columns else None
     return s, e, df[label].to_numpy(), groups, df.index.to_numpy()
 
@@ -258,20 +173,20 @@ class StreamRecordings:
     def _group_ids(self, gs):
         if gs is None or self.group_names is None: return gs
         return [self.group_names.index(g) if isinstance(g, str) else g for g in gs]
-    def splits(self, how:str='recordings', # 'recordings', 'groups' or 'time': `split_recordings`, `split_groups`, `split_in_time`
+    def splits(self, how:str='recordings', # 'recordings', 'groups' or 'time': which split (see below)
                seed:int=0, # seed of the split
                step:int|None=None, # hop between windows in samples; default half a window
                normalize:bool=True, # standardise with training statistics
-               **kwargs, # to the split function: valid_frac, test_frac, n_valid, n_test, test_groups (ids or names), gap
+               **kwargs, # to the split function, e.g. valid_frac, test_frac, n_test, test_groups (ids or names)
               )->Splits:
         """Split, window and normalise: a ready `Splits`.
 
         Args:
-            how: 'recordings', 'groups' or 'time': `split_recordings`, `split_groups`, `split_in_time`
+            how: 'recordings', 'groups' or 'time': which split (see below)
             seed: seed of the split
             step: hop between windows in samples; default half a window
             normalize: standardise with training statistics
-            **kwargs: to the split function: valid_frac, test_frac, n_valid, n_test, test_groups (ids or names), gap
+            **kwargs: to the split function, e.g. valid_frac, test_frac, n_test, test_groups (ids or names)
         """
         recs, y, g = self.recordings, self.labels, self.groups
         if how == 'recordings': idx = split_recordings(y, seed=seed, classes=self.info.classes, **kwargs)
@@ -283,10 +198,72 @@ class StreamRecordings:
         else: raise ValueError(f"StreamRecordings.splits: how should be 'recordings', 'groups' or 'time', got {how!r}")
         return make_splits(recs, y, g, idx, self.info, step=step, normalize=normalize)
 
-# %% ../../nbs/03c_data_streams.ipynb #9d09209f
+# %% ../../nbs/03c_data_streams.ipynb #6eafd736
+def _window_size(streams:dict, rate:float, window_s:float)->int:
+    "Samples in a window of `window_s` at `rate`, with the arguments checked."
+    if not isinstance(streams, dict) or not streams:
+        raise TypeError("streams_to_recordings: streams should be a non-empty dict sensor -> table")
+    if not (isinstance(rate, (int, float)) and rate > 0):
+        raise ValueError(f"streams_to_recordings: rate should be > 0 Hz, got {rate!r}")
+    size = int(round(window_s * rate))
+    if size < 2:
+        raise ValueError(f"streams_to_recordings: a window of {window_s} s at {rate} Hz is {size} samples; "
+                         "need 2 or more")
+    return size
+
+def _read_sensors(streams:dict, time:str, channels:dict|None, unit:str, drop_nonfinite:bool, rate:float,
+                  max_gap_s:float|None)->tuple:
+    "(sensor -> resampled segments, sensor -> counts, sensor -> channel names) of every sensor table."
+    sensors, stats, chans = {}, {}, {}
+    for k, src in streams.items():
+        t, x, chans[k], dropped = _sensor_table(k, src, time, (channels or {}).get(k), unit, drop_nonfinite)
+        segs, counts = resample_stream(t, x, rate, max_gap_s)
+        sensors[k] = segs; stats[k] = counts | dropped
+    return sensors, stats, chans
+
+def _group_codes(raw_groups, n:int)->tuple:
+    "(group id of every interval, group names or None): each interval its own group when there is no column."
+    if raw_groups is None: return np.arange(n), None
+    if np.asarray(raw_groups).dtype.kind in 'iu': return np.asarray(raw_groups, dtype=np.int64), None
+    group_names = [str(v) for v in sorted(set(map(str, raw_groups)))]
+    return np.array([group_names.index(str(v)) for v in raw_groups], dtype=np.int64), group_names
+
+# %% ../../nbs/03c_data_streams.ipynb #5eab9f0a
+def _coverage(sensors:dict, rate:float, labelled:list, stats:dict)->tuple:
+    "(sensor -> the time it covers, the time every sensor covers); counts each sensor's lost labelled time."
+    # coverage in seconds, on the k / rate grid every sensor shares
+    cover = {k: [(k0 / rate, (k0 + len(v) - 1) / rate) for k0, v in segs] for k, segs in sensors.items()}
+    common = cover[next(iter(cover))]
+    for k in sensors: common = _intersect(common, cover[k])
+    for k in sensors: stats[k]['uncovered_s'], stats[k]['gap_s'] = _edges_and_holes(labelled, cover[k])
+    return cover, common
+
+def _cut(s, e, y, g, rows, sensors:dict, common:list, rate:float, size:int, min_s:float)->tuple:
+    "Every labelled interval cut to the common time: recordings, their labels, groups, rows, and what was dropped."
+    recs, ys, gs, src_rows, kept, short, n_short, empty = [], [], [], [], 0.0, 0.0, 0, []
+    for i in range(len(s)):
+        made = 0
+        for a, b in _intersect([(s[i], e[i])], common):
+            k0, k1 = math.ceil(a * rate - 1e-9), math.floor(b * rate + 1e-9)
+            if (k1 - k0 + 1) / rate < min_s or k1 - k0 + 1 < size: short += b - a; n_short += 1; continue
+            rec = {}
+            for k, segs in sensors.items():
+                j0, v = next((j0, v) for j0, v in segs if j0 <= k0 and k1 < j0 + len(v))
+                rec[k] = np.ascontiguousarray(v[k0 - j0:k1 - j0 + 1].T, dtype=np.float32)
+            recs.append(rec); ys.append(y[i]); gs.append(g[i]); src_rows.append(rows[i]); kept += b - a; made += 1
+        if not made: empty.append(rows[i].item() if hasattr(rows[i], 'item') else rows[i])
+    return recs, ys, gs, src_rows, kept, short, n_short, empty
+
+def _sensor_counts(stats:dict)->pd.DataFrame:
+    "The per-sensor table of the summary."
+    counts = ['rows', 'duplicates', 'out_of_order', 'no_time', 'nonfinite_dropped', 'gaps']
+    table = pd.DataFrame(stats).T[counts[:1] + ['native_hz'] + counts[1:] + ['uncovered_s', 'gap_s']]
+    return table.astype({c: int for c in counts})
+
+# %% ../../nbs/03c_data_streams.ipynb #b5e97b9d
 def streams_to_recordings(
         streams:dict, # sensor name -> DataFrame or CSV path: a time column plus one column per channel
-        intervals, # DataFrame or CSV path: one labelled interval per row (start, end, label, optional group)
+        intervals:pd.DataFrame|str|Path, # a table or CSV path: one interval per row (start, end, label[, group])
         rate:float, # the common rate (Hz) every sensor is resampled to
         window_s:float, # window length in seconds: the DataInfo's shapes are (C, round(window_s * rate))
         classes:Sequence|None=None, # class names, label i is classes[i]; default: the sorted labels found
@@ -307,7 +284,7 @@ def streams_to_recordings(
 
     Args:
         streams: sensor name -> DataFrame or CSV path: a time column plus one column per channel
-        intervals: DataFrame or CSV path: one labelled interval per row (start, end, label, optional group)
+        intervals: a table or CSV path: one interval per row (start, end, label[, group])
         rate: the common rate (Hz) every sensor is resampled to
         window_s: window length in seconds: the DataInfo's shapes are (C, round(window_s * rate))
         classes: class names, label i is classes[i]; default: the sorted labels found
@@ -324,52 +301,20 @@ def streams_to_recordings(
         kind: ModalitySpec kind of every sensor
         name: dataset name in the DataInfo
     """
-    if not isinstance(streams, dict) or not streams:
-        raise TypeError("streams_to_recordings: streams should be a non-empty dict sensor -> table")
-    if not (isinstance(rate, (int, float)) and rate > 0):
-        raise ValueError(f"streams_to_recordings: rate should be > 0 Hz, got {rate!r}")
-    size = int(round(window_s * rate)); min_s = window_s if min_s is None else min_s
-    if size < 2:
-        raise ValueError(f"streams_to_recordings: a window of {window_s} s at {rate} Hz is {size} samples; need 2 or more")
-    sensors, stats, chans = {}, {}, {}
-    for k, src in streams.items():
-        t, x, chans[k], dropped = _sensor_table(k, src, time, (channels or {}).get(k), time_unit, drop_nonfinite)
-        segs, counts = resample_stream(t, x, rate, max_gap_s)
-        sensors[k] = segs; stats[k] = counts | dropped
+    size = _window_size(streams, rate, window_s); min_s = window_s if min_s is None else min_s
+    sensors, stats, chans = _read_sensors(streams, time, channels, time_unit, drop_nonfinite, rate, max_gap_s)
     s, e, raw_labels, raw_groups, rows = _intervals_table(intervals, start, end, label, group, time_unit)
     y, classes = _class_codes(raw_labels, classes)
-    group_names = None
-    if raw_groups is None: g = np.arange(len(s))
-    elif np.asarray(raw_groups).dtype.kind in 'iu': g = np.asarray(raw_groups, dtype=np.int64)
-    else: group_names, g = [str(v) for v in sorted(set(map(str, raw_groups)))], None
-    if g is None: g = np.array([group_names.index(str(v)) for v in raw_groups], dtype=np.int64)
-    # coverage in seconds, on the k / rate grid every sensor shares
-    cover = {k: [(k0 / rate, (k0 + len(v) - 1) / rate) for k0, v in segs] for k, segs in sensors.items()}
-    common = cover[next(iter(cover))]
-    for k in sensors: common = _intersect(common, cover[k])
+    g, group_names = _group_codes(raw_groups, len(s))
     labelled = sorted(zip(s, e))
-    for k in sensors: stats[k]['uncovered_s'], stats[k]['gap_s'] = _edges_and_holes(labelled, cover[k])
-    recs, ys, gs, src_rows, kept, short, n_short, empty = [], [], [], [], 0.0, 0.0, 0, []
-    for i in range(len(s)):
-        made = 0
-        for a, b in _intersect([(s[i], e[i])], common):
-            k0, k1 = math.ceil(a * rate - 1e-9), math.floor(b * rate + 1e-9)
-            if (k1 - k0 + 1) / rate < min_s or k1 - k0 + 1 < size: short += b - a; n_short += 1; continue
-            rec = {}
-            for k, segs in sensors.items():
-                j0, v = next((j0, v) for j0, v in segs if j0 <= k0 and k1 < j0 + len(v))
-                rec[k] = np.ascontiguousarray(v[k0 - j0:k1 - j0 + 1].T, dtype=np.float32)
-            recs.append(rec); ys.append(y[i]); gs.append(g[i]); src_rows.append(rows[i]); kept += b - a; made += 1
-        if not made: empty.append(rows[i].item() if hasattr(rows[i], 'item') else rows[i])
-    counts = ['rows', 'duplicates', 'out_of_order', 'no_time', 'nonfinite_dropped', 'gaps']
-    table = pd.DataFrame(stats).T[counts[:1] + ['native_hz'] + counts[1:] + ['uncovered_s', 'gap_s']]
-    table = table.astype({c: int for c in counts})
+    cover, common = _coverage(sensors, rate, labelled, stats)
+    recs, ys, gs, src_rows, kept, short, n_short, empty = _cut(s, e, y, g, rows, sensors, common, rate, size, min_s)
     summary = StreamSummary(rate, len(s), len(recs), _length(labelled), kept, *_edges_and_holes(labelled, common),
-                            short, n_short, empty, table)
+                            short, n_short, empty, _sensor_counts(stats))
     if not recs:
         spans = {k: (round(c[0][0], 3), round(c[-1][1], 3)) if c else None for k, c in cover.items()}
-        raise ValueError(f"streams_to_recordings: no labelled time is covered by every sensor for at least {min_s} s; "
-                         f"do the sensors and the intervals share one clock and unit? (sensors cover {spans} s, "
+        raise ValueError(f"streams_to_recordings: no labelled time is covered by every sensor for at least {min_s} "
+                         f"s; do the sensors and the intervals share one clock and unit? (sensors cover {spans} s, "
                          f"intervals {s.min():.3f}..{e.max():.3f} s)\n{summary!r}")
     info = DataInfo(name, {k: ModalitySpec(kind, (len(chans[k]), size), rate, chans[k]) for k in sensors}, classes)
     return StreamRecordings(recs, np.array(ys, dtype=np.int64), np.array(gs, dtype=np.int64), info, summary,
