@@ -6,328 +6,64 @@ Docs: https://d-cat-dev.github.io/d_cat/bench.html.md"""
 
 # %% ../nbs/09_bench.ipynb #9129fd49
 from __future__ import annotations
-import copy, gc, json, os, platform, statistics, tempfile, time, warnings
-from datetime import datetime, timezone
+import copy, itertools, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STEP_METHODS', 'TARGETS', 'QUICK', 'FULL', 'cpu_model', 'machine_info', 'synchronize', 'time_fn', 'StepTimerCB',
-           'step_benchmark', 'memory_benchmark', 'loss_benchmark', 'loader_benchmark', 'bench_devices', 'run_bench',
-           'dcat_bench']
+__all__ = ['TARGETS', 'SIZES', 'QUICK_SIZES', 'DATASETS', 'QUICK', 'FULL', 'readme_shapes', 'bench_devices', 'size_settings',
+           'run_bench', 'dcat_bench', 'machine_info', 'synchronize', 'time_fn', 'StepTimerCB', 'STEP_METHODS',
+           'step_benchmark', 'memory_benchmark', 'epoch_benchmark', 'profile_step', 'loss_benchmark',
+           'loader_benchmark']
 
 # %% ../nbs/09_bench.ipynb #57a45d80
 import torch
-from torch import nn
-from torch.utils.data import default_collate
+import torch.nn.functional as F
 from fastcore.script import call_parse, store_true
 
 # %% ../nbs/09_bench.ipynb #47d29e69
-from .cross_attention_loss import cross_attention_loss, cross_attention_loss_naive
-from .learner import Learner, Callback, set_seed
-from .encoders import build_classifier
-from .methods import freeze, get_method
-from .pipeline import TransferConfig
-from .compat import legacy_args
-from .bench_report import accuracy_table, bench_markdown, write_bench
-from .data.core import loader_throughput
-from .data.offline import watch_imu, basic_motions, av_digits
+from .bench_steps import (machine_info, synchronize, time_fn, StepTimerCB, STEP_METHODS, step_benchmark,
+                               memory_benchmark, epoch_benchmark, profile_step, loss_benchmark, loader_benchmark)
+from .bench_report import accuracy_table, bench_markdown, write_bench, verdicts
+from .data.core import DataInfo, ModalitySpec, PairedDataset, Splits
+from .data.offline import watch_imu, av_digits
+_all_ = ['machine_info', 'synchronize', 'time_fn', 'StepTimerCB', 'STEP_METHODS', 'step_benchmark', 'memory_benchmark',
+         'epoch_benchmark', 'profile_step', 'loss_benchmark', 'loader_benchmark']  # measured in d_cat.bench_steps
 
-# %% ../nbs/09_bench.ipynb #bfb38fc5
-def cpu_model()->str:
-    "The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows."
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.lower().startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-def machine_info()->dict:
-    "CPU model, cores, torch threads and version, GPU name (or None), load average and the date (UTC)."
-    return dict(cpu=cpu_model(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
-                python=platform.python_version(), platform=platform.platform(),
-                gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-                load_avg=[round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None,
-                date=datetime.now(timezone.utc).isoformat(timespec='seconds'))
-
-# %% ../nbs/09_bench.ipynb #f613010f
-def synchronize(device)->None:
-    "Wait for queued CUDA work on `device` (no-op on CPU)."
-    device = torch.device(device)
-    if device.type == 'cuda': torch.cuda.synchronize(device)
-
-def time_fn(f, # the function to time, called with no arguments
-            n:int=20, # timed calls
-            warmup:int=3, # untimed calls first
-            device='cpu', # synchronise this device around each call
-           )->list: # n wall times in seconds
-    """Call `f` `warmup` times, then time `n` calls (synchronising CUDA around each).
+# %% ../nbs/09_bench.ipynb #a57aa6d4
+def readme_shapes(n_per_class:int=300, # pairs per digit (`av_digits`; at most 300)
+                  seed:int=0, # seed of the sampling and split
+                 )->Splits:
+    """`av_digits` at the original D-CAT README's shapes: 400 MFCC frames (100 audio tokens), 64 x 64 images (256).
 
     Args:
-        f: the function to time, called with no arguments
-        n: timed calls
-        warmup: untimed calls first
-        device: synchronise this device around each call
-
-    Returns:
-        n wall times in seconds
+        n_per_class: pairs per digit (`av_digits`; at most 300)
+        seed: seed of the sampling and split
     """
-    if n < 1: raise ValueError(f"time_fn: n should be >= 1, got {n}")
-    for _ in range(warmup): f()
-    times = []
-    for _ in range(n):
-        synchronize(device); t0 = time.perf_counter()
-        f()
-        synchronize(device); times.append(time.perf_counter() - t0)
-    return times
-
-# %% ../nbs/09_bench.ipynb #5d12be05
-class StepTimerCB(Callback):
-    "Wall and process CPU time of each training step, from `before_batch` to `cleanup_batch` (CUDA synchronised)."
-    order = -100
-    def __init__(self): self.times, self.cpu_times, self.t0 = [], [], None
-    def _device(self, learn): return next(learn.model.parameters()).device
-    def before_fit(self, learn): self.times, self.cpu_times = [], []
-    def before_batch(self, learn):
-        if not learn.training: return
-        synchronize(self._device(learn)); self.t0, self.c0 = time.perf_counter(), time.process_time()
-    def cleanup_batch(self, learn):
-        if not learn.training or self.t0 is None: return
-        synchronize(self._device(learn))
-        self.times.append(time.perf_counter() - self.t0); self.cpu_times.append(time.process_time() - self.c0)
-        self.t0 = None
-
-# %% ../nbs/09_bench.ipynb #3759180d
-STEP_METHODS = ('unimodal', 'dcat_live', 'dcat_cached')
-
-def _step_cbs(step:str, source, source_modality:str, train_ds, device)->tuple:
-    "(callbacks, training set) of a benchmarked step, built by the method registry as training builds them."
-    if step not in STEP_METHODS: raise ValueError(f"unknown method {step!r}; choose from {STEP_METHODS}")
-    name = 'unimodal' if step == 'unimodal' else 'dcat'
-    return get_method(name).callbacks(source, source_modality, TransferConfig(cache_source=step == 'dcat_cached'),
-                                      train_ds, device)
-
-def _fixed_batch(ds, batch_size:int)->dict:
-    "The first `batch_size` samples of `ds` collated into one batch dict (with their cached scores if `ds` has them)."
-    return default_collate([ds[i] for i in range(min(batch_size, len(ds)))])
-
-# %% ../nbs/09_bench.ipynb #a4867417
-def _timed_rounds(learners:dict, timers:dict, batches:dict, rounds:int, steps:int)->tuple[dict, dict]:
-    "Wall and CPU seconds of every kept step, the methods taking turns in an order that rotates each round."
-    times, cpu_times = {m: [] for m in learners}, {m: [] for m in learners}
-    names = list(learners)
-    for r in range(rounds):
-        for m in names[r % len(names):] + names[:r % len(names)]:
-            learners[m].dls = ([batches[m]] * (steps + 1),)
-            learners[m].fit(1, valid=False)
-            times[m] += timers[m].times[1:]
-            cpu_times[m] += timers[m].cpu_times[1:]
-    return times, cpu_times
-
-# %% ../nbs/09_bench.ipynb #a4867418
-@legacy_args(source_input='source_modality')
-def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
-                   target:str='gyro', # the sensor being trained
-                   source_modality:str='acc', # the frozen source's sensor
-                   device='cpu', # where to train
-                   batch_size:int=64, # samples per step
-                   d_model:int=32, # token width of both models (the `TransferConfig` default)
-                   n_heads:int=4, # attention heads
-                   rounds:int=5, # rounds of interleaved measurement
-                   steps:int=10, # timed steps per method per round
-                   warmup:int=3, # untimed steps per method first
-                   seed:int=0, # seeds both models' initialisation
-                  )->dict: # median step seconds per method, ratios to unimodal, and settings
-    """Median training-step time of a unimodal, a live-source D-CAT and a cached-source D-CAT step, in the `Learner`.
-
-    Args:
-        splits: `Splits` with both sensors; default `watch_imu('id')`
-        target: the sensor being trained
-        source_modality: the frozen source's sensor
-        device: where to train
-        batch_size: samples per step
-        d_model: token width of both models (the `TransferConfig` default)
-        n_heads: attention heads
-        rounds: rounds of interleaved measurement
-        steps: timed steps per method per round
-        warmup: untimed steps per method first
-        seed: seeds both models' initialisation
-
-    Returns:
-        median step seconds per method, ratios to unimodal, and settings
-    """
-    splits = splits if splits is not None else watch_imu('id')
-    device, info, arch = torch.device(device), splits.info, dict(d_model=d_model, n_heads=n_heads)
-    for k in (target, source_modality):
-        if k not in info.modalities:
-            raise ValueError(f"step_benchmark: {k!r} is not a sensor of the data; choose from {info.names}")
-    set_seed(seed)
-    target0 = build_classifier(info.modalities[target], info.n_classes, **arch)
-    source = freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device)
-    learners, timers, batches = {}, {}, {}
-    for m in STEP_METHODS:
-        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
-        batches[m], timers[m] = _fixed_batch(ds, batch_size), StepTimerCB()
-        learners[m] = Learner(copy.deepcopy(target0), ([batches[m]] * warmup,), inputs=target, metrics=('accuracy',),
-                              cbs=[timers[m], *cbs], quiet=True, device=device)
-        if warmup: learners[m].fit(1, valid=False)
-    times, cpu_times = _timed_rounds(learners, timers, batches, rounds, steps)
-    med = {m: statistics.median(t) for m, t in times.items()}
-    cpu = {m: statistics.median(t) for m, t in cpu_times.items()}
-    return dict(device=str(device), batch_size=len(batches['unimodal']['label']), d_model=d_model, n_heads=n_heads,
-                target=target, source=source_modality, data=info.name, rounds=rounds, steps=steps, warmup=warmup,
-                n_timed=len(times['unimodal']), autocast='bfloat16' if device.type == 'cuda' else None,
-                median_ms={m: 1e3 * t for m, t in med.items()}, median_cpu_ms={m: 1e3 * t for m, t in cpu.items()},
-                ratio_live=med['dcat_live'] / med['unimodal'], ratio_cached=med['dcat_cached'] / med['unimodal'],
-                ratio_live_cpu=cpu['dcat_live'] / cpu['unimodal'],
-                ratio_cached_cpu=cpu['dcat_cached'] / cpu['unimodal'])
-
-# %% ../nbs/09_bench.ipynb #3197ebe7
-def _cpu_peak_bytes(run)->int|None:
-    "Peak bytes of live tensors on the CPU while `run()` runs, from the torch profiler's memory timeline."
-    from torch.profiler import profile, ProfilerActivity
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True,
-                         with_stack=True) as prof:
-                run()
-            with tempfile.TemporaryDirectory() as d:
-                path = os.path.join(d, 'timeline.json')
-                prof.export_memory_timeline(path, device='cpu')
-                _, sizes = json.loads(Path(path).read_text())
-    except Exception as e:  # the timeline is a deprecated torch API: report, don't crash the benchmark
-        warnings.warn(f"CPU memory timeline unavailable ({type(e).__name__}: {e}); CPU peak memory not measured")
-        return None
-    return int(max(sum(s) for s in sizes)) if sizes else 0
-
-# %% ../nbs/09_bench.ipynb #65b1f1b8
-@legacy_args(source_input='source_modality')
-def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
-                     target:str='gyro', # the sensor being trained
-                     source_modality:str='acc', # the frozen source's sensor
-                     device='cpu', # where to train
-                     batch_size:int=64, # samples per step
-                     d_model:int=32, # token width of both models
-                     n_heads:int=4, # attention heads
-                     steps:int=3, # training steps measured per method
-                     seed:int=0, # seeds both models' initialisation
-                    )->dict: # peak bytes per method, ratios to unimodal, and how they were measured
-    """Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time.
-
-    Args:
-        splits: `Splits` with both sensors; default `watch_imu('id')`
-        target: the sensor being trained
-        source_modality: the frozen source's sensor
-        device: where to train
-        batch_size: samples per step
-        d_model: token width of both models
-        n_heads: attention heads
-        steps: training steps measured per method
-        seed: seeds both models' initialisation
-
-    Returns:
-        peak bytes per method, ratios to unimodal, and how they were measured
-    """
-    splits = splits if splits is not None else watch_imu('id')
-    device, info, cuda = torch.device(device), splits.info, torch.device(device).type == 'cuda'
-    peaks, cache_bytes, arch = {}, None, dict(d_model=d_model, n_heads=n_heads)
-    for m in STEP_METHODS:
-        gc.collect()
-        if cuda: torch.cuda.empty_cache(); base = torch.cuda.memory_allocated(device)
-        set_seed(seed)
-        model = build_classifier(info.modalities[target], info.n_classes, **arch)
-        source = (None if m == 'unimodal' else
-                  freeze(build_classifier(info.modalities[source_modality], info.n_classes, **arch)).to(device))
-        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
-        cache = getattr(ds, 'cache', None)
-        if cache is not None: cache_bytes = cache.scores.nbytes + cache.correct.nbytes
-        learn = Learner(model, ([_fixed_batch(ds, batch_size)] * steps,), inputs=target, metrics=('accuracy',),
-                        quiet=True, device=device, cbs=cbs)
-        run = lambda: learn.fit(1, valid=False)
-        if cuda:
-            torch.cuda.reset_peak_memory_stats(device)
-            run(); peaks[m] = torch.cuda.max_memory_allocated(device) - base
-        else: peaks[m] = _cpu_peak_bytes(run)
-        del learn, model, source, cache, run, cbs, ds
-    ok = all(p for p in peaks.values())
-    return dict(device=str(device), batch_size=min(batch_size, len(splits.train)), d_model=d_model, steps=steps,
-                method='torch.cuda.max_memory_allocated' if cuda else 'torch profiler memory timeline (CPU tensors)',
-                peak_bytes=peaks, cache_bytes=cache_bytes,
-                ratio_live=peaks['dcat_live'] / peaks['unimodal'] if ok else None,
-                ratio_cached=peaks['dcat_cached'] / peaks['unimodal'] if ok else None)
-
-# %% ../nbs/09_bench.ipynb #944b55ba
-def loss_benchmark(device='cpu', # where to compute
-                   batch_size:int=256, # samples
-                   n_heads:int=4, # heads
-                   n_tokens:tuple=(50, 40), # tokens of the two sensors (they may differ)
-                   d_head:int=16, # width per head
-                   n:int=20, # timed calls of the vectorised loss (the naive loop gets max(3, n // 4))
-                   warmup:int=3, # untimed calls first
-                   seed:int=0, # seeds the random inputs
-                  )->dict: # median seconds of both and the speed-up
-    """Median time of `cross_attention_loss` and of its per-sample reference loop on the same inputs.
-
-    Args:
-        device: where to compute
-        batch_size: samples
-        n_heads: heads
-        n_tokens: tokens of the two sensors (they may differ)
-        d_head: width per head
-        n: timed calls of the vectorised loss (the naive loop gets max(3, n // 4))
-        warmup: untimed calls first
-        seed: seeds the random inputs
-
-    Returns:
-        median seconds of both and the speed-up
-    """
-    device = torch.device(device)
-    g = torch.Generator().manual_seed(seed)
-    def kqv(N): return tuple(torch.randn(batch_size, n_heads, N, d_head, generator=g).to(device) for _ in range(3))
-    a, b = kqv(n_tokens[0]), kqv(n_tokens[1])
-    mask = (torch.rand(batch_size, generator=g) < 0.8).to(device)
-    fast_loss = cross_attention_loss(a, b, mask)
-    ref_loss = cross_attention_loss_naive(a, b, mask)
-    if not torch.allclose(fast_loss, ref_loss, atol=1e-4):
-        raise RuntimeError(f"the vectorised loss {fast_loss.item()} differs from the reference {ref_loss.item()}")
-    fast = statistics.median(time_fn(lambda: cross_attention_loss(a, b, mask), n, warmup, device))
-    slow = statistics.median(time_fn(lambda: cross_attention_loss_naive(a, b, mask), max(3, n // 4), 1, device))
-    return dict(device=str(device), batch_size=batch_size, n_heads=n_heads, n_tokens=list(n_tokens), d_head=d_head,
-                vectorised_ms=1e3 * fast, naive_ms=1e3 * slow, speedup=slow / fast)
-
-# %% ../nbs/09_bench.ipynb #7ba5078f
-def loader_benchmark(batch_size:int=64, # samples per batch
-                     n_batches:int=20, # timed batches
-                     av_per_class:int=100, # `av_digits(n_per_class=...)`
-                     num_workers:int=0, # DataLoader workers
-                    )->dict: # samples per second per dataset
-    """Samples per second of shuffled loaders over the training splits of the offline datasets.
-
-    Args:
-        batch_size: samples per batch
-        n_batches: timed batches
-        av_per_class: `av_digits(n_per_class=...)`
-        num_workers: DataLoader workers
-
-    Returns:
-        samples per second per dataset
-    """
-    sets = {'watch_imu': lambda: watch_imu('id').train, 'basic_motions': lambda: basic_motions().train,
-            'av_digits': lambda: av_digits(n_per_class=av_per_class).train}
-    out = {}
-    for name, make in sets.items():
-        ds = make()
-        out[name] = dict(samples=len(ds), samples_per_s=loader_throughput(ds, batch_size, num_workers, n_batches))
-    return dict(batch_size=batch_size, n_batches=n_batches, num_workers=num_workers, datasets=out)
+    s = av_digits(n_per_class=n_per_class, n_frames=400, seed=seed)
+    info = DataInfo('av_digits_readme_shapes', {'image': ModalitySpec('image', (1, 64, 64)),
+                                                'audio': s.info.modalities['audio']}, s.info.classes)
+    def resized(ds:PairedDataset)->PairedDataset:
+        image = F.interpolate(ds.data['image'], size=(64, 64), mode='bilinear', align_corners=False)
+        return PairedDataset({'image': image, 'audio': ds.data['audio']}, ds.labels, info, ds.groups, ds.recordings)
+    return Splits(resized(s.train), resized(s.valid), resized(s.test), info, s.normalizer)
 
 # %% ../nbs/09_bench.ipynb #a0b5b0fe
 TARGETS = dict(step_live=1.35, step_cached=1.05, memory=1.10, loss_speedup=150.)
 
-QUICK = dict(step=dict(batch_size=16, d_model=16, rounds=2, steps=3, warmup=1),
-             memory=dict(batch_size=16, d_model=16, steps=2),
+SIZES = {  # the sizes users run: data, sensors, model width, batch
+    'experiments': dict(data='watch_imu', target='gyro', source='acc', d_model=32, n_heads=4, batch_size=64),
+    'readme_b32': dict(data='readme_shapes', target='audio', source='image', d_model=64, n_heads=4, batch_size=32),
+    'readme_b256': dict(data='readme_shapes', target='audio', source='image', d_model=64, n_heads=4, batch_size=256),
+    'large': dict(data='watch_imu', target='gyro', source='acc', d_model=256, n_heads=4, batch_size=512),
+}
+QUICK_SIZES = {'experiments': dict(d_model=16, batch_size=16), 'readme_b32': dict(d_model=16, batch_size=8),
+               'readme_b256': dict(d_model=16, batch_size=16), 'large': dict(d_model=32, batch_size=32)}
+DATASETS = {'watch_imu': lambda quick: watch_imu('id'),
+            'readme_shapes': lambda quick: readme_shapes(n_per_class=5 if quick else 300)}
+
+QUICK = dict(step=dict(rounds=2, steps=3, warmup=1), memory=dict(steps=2), epoch=dict(epochs=1),
              loss=dict(batch_size=64, n=4, warmup=1), loader=dict(n_batches=2, av_per_class=5))
-FULL = dict(step=dict(batch_size=64, d_model=TransferConfig().d_model, rounds=40, steps=10, warmup=10),
-            memory=dict(batch_size=64, d_model=TransferConfig().d_model, steps=3),
+FULL = dict(step=dict(rounds=20, steps=10, warmup=10), memory=dict(steps=3), epoch=dict(epochs=2),
             loss=dict(batch_size=256, n=20, warmup=3), loader=dict(n_batches=20, av_per_class=100))
 
 def bench_devices(device:str|None=None)->list:
@@ -339,16 +75,66 @@ def bench_devices(device:str|None=None)->list:
     if d.type not in ('cpu', 'cuda'): raise ValueError(f"--device should be 'cpu' or 'cuda', got {device!r}")
     return [str(d)]
 
+def size_settings(name:str, # a key of `SIZES`
+                  quick:bool=False, # the tiny version (tests)
+                  **overrides, # e.g. batch_size=8, d_model=16 (None values are ignored)
+                 )->dict:
+    """The settings of one benchmark size: data, sensors, width, heads, batch.
+
+    Args:
+        name: a key of `SIZES`
+        quick: the tiny version (tests)
+        **overrides: e.g. batch_size=8, d_model=16 (None values are ignored)
+    """
+    if name not in SIZES: raise ValueError(f"unknown size {name!r}; choose from {tuple(SIZES)}")
+    return {**SIZES[name], **(QUICK_SIZES[name] if quick else {}), **{k: v for k, v in overrides.items() if v}}
+
 # %% ../nbs/09_bench.ipynb #d667061f
+def _compile_modes(compile, device:str, size:str)->tuple:
+    "The compile settings to compare: `compile` (a list, or a dict size -> list); None: eager on CPU, 3 on CUDA."
+    if isinstance(compile, dict): compile = compile.get(size)
+    if compile is not None: return tuple(compile)
+    return (False,) if device == 'cpu' else (False, True, 'reduce-overhead')
+
+def _one_run(data, size:dict, device:str, compile, sizes:dict, epochs:bool)->dict:
+    "Step time, memory and (optionally) whole-epoch throughput of one size, device and compile setting."
+    kw = dict(target=size['target'], source_modality=size['source'], device=device, d_model=size['d_model'],
+              n_heads=size['n_heads'], batch_size=size['batch_size'], compile=compile)
+    run = dict(step=step_benchmark(data, **kw, **sizes['step']), memory=memory_benchmark(data, **kw, **sizes['memory']))
+    if epochs: run['epoch'] = epoch_benchmark(data, **kw, **sizes['epoch'])
+    return run
+
+def _profiles(res:dict, data:dict, quick:bool, top:int=10)->list:
+    "Profiles of the D-CAT steps that miss a step-time target, per size, in the compiled run if there is one."
+    out, preference = [], {True: 0, False: 1}  # plain compile (kernels visible one by one), then eager
+    for (name, s), d in itertools.product(res['sizes'].items(), res['devices']):
+        runs = [r for r in res['runs'] if r['size'] == name and r['device'] == d and 'step' in r]
+        for step, key in (('dcat_live', 'step_live'), ('dcat_cached', 'step_cached')):
+            missed = [r for r in runs if r['verdicts'][key] == 'missed' or (quick and d == 'cpu')]
+            if not missed: continue
+            r = min(missed, key=lambda r: preference.get(r['compile'], 2))
+            try: out.append(dict(size=name, **profile_step(
+                data[s['data']], step, s['target'], s['source'], d, s['batch_size'], s['d_model'], s['n_heads'],
+                steps=3 if quick else 10, warmup=2 if quick else 5, top=top, compile=r['compile'])))
+            except Exception as e: out.append(dict(size=name, step=step, device=d, error=f"{type(e).__name__}: {e}"))
+            if quick: return out  # one is enough to show (and test) the table
+    return out
+
+# %% ../nbs/09_bench.ipynb #3b35bb3e
 def run_bench(quick:bool=False, # tiny sizes (tests, the notebook)
               device:str|None=None, # 'cpu' or 'cuda'; None: the CPU and CUDA when present
               results:str|Path|None=None, # an experiment's results.json, for the accuracy table
               loaders:bool=True, # also time the data loaders
               threads:int|None=None, # torch intra-op threads (1 on a busy shared CPU); None: torch's default
-              batch_size:int|None=None, # override the step and memory batch size
-              d_model:int|None=None, # override the models' token width
+              batch_size:int|None=None, # override every size's batch size
+              d_model:int|None=None, # override every size's token width
+              sizes:list|None=None, # names of `SIZES` to run; None: all
+              compile:list|dict|None=None, # compile settings, e.g. [False, True], or size -> list; see `_compile_modes`
+              epochs:bool=True, # also measure whole epochs with the real loaders
+              profile:bool=False, # profile the D-CAT steps that miss a step-time target (top kernels)
+              budget_s:float|None=None, # skip the runs left once this many seconds have passed
              )->dict: # everything measured, JSON-serialisable
-    """Run every benchmark and return the numbers, the settings, the targets and the machine.
+    """Run every benchmark at every size, device and compile setting; return the numbers, targets and machine.
 
     Args:
         quick: tiny sizes (tests, the notebook)
@@ -356,37 +142,60 @@ def run_bench(quick:bool=False, # tiny sizes (tests, the notebook)
         results: an experiment's results.json, for the accuracy table
         loaders: also time the data loaders
         threads: torch intra-op threads (1 on a busy shared CPU); None: torch's default
-        batch_size: override the step and memory batch size
-        d_model: override the models' token width
+        batch_size: override every size's batch size
+        d_model: override every size's token width
+        sizes: names of `SIZES` to run; None: all
+        compile: compile settings, e.g. [False, True], or size -> list; see `_compile_modes`
+        epochs: also measure whole epochs with the real loaders
+        profile: profile the D-CAT steps that miss a step-time target (top kernels)
+        budget_s: skip the runs left once this many seconds have passed
 
     Returns:
         everything measured, JSON-serialisable
     """
     if threads is not None and threads < 1: raise ValueError(f"threads should be >= 1 or None, got {threads}")
+    names = list(SIZES) if sizes is None else list(sizes)
+    for n in names: size_settings(n)  # unknown names fail before minutes of measuring
     old_threads = torch.get_num_threads()
     if threads: torch.set_num_threads(threads)
-    try: return _run_bench(quick, device, results, loaders, batch_size, d_model)
+    try: return _run_bench(quick, device, results, loaders, batch_size, d_model, names, compile, epochs, profile,
+                           budget_s)
     finally: torch.set_num_threads(old_threads)
 
-def _run_bench(quick, device, results, loaders, batch_size, d_model):
-    sizes, devices = copy.deepcopy(QUICK if quick else FULL), bench_devices(device)
+# %% ../nbs/09_bench.ipynb #5a0ce9cb
+def _run_bench(quick, device, results, loaders, batch_size, d_model, names, compile, epochs, profile, budget_s):
+    settings, devices = copy.deepcopy(QUICK if quick else FULL), bench_devices(device)
     accuracy = accuracy_table(results)  # first: a wrong path fails before minutes of measuring
-    for part in ('step', 'memory'):
-        if batch_size: sizes[part]['batch_size'] = batch_size
-        if d_model: sizes[part]['d_model'] = d_model
     t0 = time.perf_counter()
-    data = watch_imu('id')
-    res = dict(machine=machine_info(), quick=quick, targets=TARGETS, devices=devices, step={}, memory={}, loss={})
+    res = dict(machine=machine_info(), quick=quick, targets=TARGETS, devices=devices, sizes={}, runs=[], loss={})
+    data = {}
     for d in devices:
-        res['step'][d] = step_benchmark(data, device=d, **sizes['step'])
-        res['memory'][d] = memory_benchmark(data, device=d, **sizes['memory'])
-        res['loss'][d] = loss_benchmark(device=d, **sizes['loss'])
-    res['loaders'] = loader_benchmark(**sizes['loader']) if loaders else None
+        for name in names:
+            s = res['sizes'][name] = size_settings(name, quick, batch_size=batch_size, d_model=d_model)
+            for c in _compile_modes(compile, d, name):
+                run = dict(device=d, size=name, compile=c)
+                if budget_s is not None and time.perf_counter() - t0 > budget_s: run['skipped'] = 'time budget spent'
+                else:
+                    try:  # one failing run (a compile mode, a missing data package) must not lose the others
+                        if s['data'] not in data: data[s['data']] = DATASETS[s['data']](quick)
+                        run.update(_one_run(data[s['data']], s, d, c, settings, epochs))
+                    except Exception as e: run['error'] = f"{type(e).__name__}: {e}"[:2000]
+                run['verdicts'] = verdicts(run, TARGETS)
+                res['runs'].append(run)
+        res['loss'][d] = loss_benchmark(device=d, **settings['loss'])
+    res['profiles'] = _profiles(res, data, quick) if profile else []
+    res['loaders'] = loader_benchmark(**settings['loader']) if loaders else None
     res['accuracy'] = accuracy
     res['seconds'] = time.perf_counter() - t0
     return res
 
 # %% ../nbs/09_bench.ipynb #23fc6c4d
+def _parse_compile(s:str|None)->list|None:
+    "'off,default,reduce-overhead' -> [False, True, 'reduce-overhead']; None stays None."
+    if s is None: return None
+    table = {'off': False, 'eager': False, 'false': False, 'on': True, 'default': True, 'true': True}
+    return [table.get(x.strip().lower(), x.strip()) for x in s.split(',') if x.strip()]
+
 @call_parse
 def dcat_bench(out:str='bench', # folder for results.json and results.md
                quick:store_true=False, # tiny sizes (seconds; for tests)
@@ -395,8 +204,13 @@ def dcat_bench(out:str='bench', # folder for results.json and results.md
                notes:str='', # a note for the report, e.g. about other jobs sharing the machine
                no_loaders:store_true=False, # skip the data-loader throughput
                threads:int=None, # torch intra-op threads (use 1 on a busy shared CPU); default: torch's
-               batch_size:int=None, # samples per training step (default 64; 16 with --quick)
-               d_model:int=None, # token width of source and target models (default: TransferConfig's)
+               batch_size:int=None, # override every size's batch size
+               d_model:int=None, # override every size's token width
+               sizes:str=None, # comma-separated names of `SIZES` (default: all)
+               compile:str=None, # comma-separated: off, default, reduce-overhead (default: off on CPU; all on CUDA)
+               no_epochs:store_true=False, # skip whole-epoch throughput
+               profile:store_true=False, # profile D-CAT steps that miss a step-time target
+               budget_s:float=None, # skip the runs left after this many seconds
               ):
     """Benchmark D-CAT's step time, memory and loss against their baselines; write results.json and results.md.
 
@@ -408,11 +222,17 @@ def dcat_bench(out:str='bench', # folder for results.json and results.md
         notes: a note for the report, e.g. about other jobs sharing the machine
         no_loaders: skip the data-loader throughput
         threads: torch intra-op threads (use 1 on a busy shared CPU); default: torch's
-        batch_size: samples per training step (default 64; 16 with --quick)
-        d_model: token width of source and target models (default: TransferConfig's)
+        batch_size: override every size's batch size
+        d_model: override every size's token width
+        sizes: comma-separated names of `SIZES` (default: all)
+        compile: comma-separated: off, default, reduce-overhead (default: off on CPU; all on CUDA)
+        no_epochs: skip whole-epoch throughput
+        profile: profile D-CAT steps that miss a step-time target
+        budget_s: skip the runs left after this many seconds
     """
     res = run_bench(quick, device, results, loaders=not no_loaders, threads=threads, batch_size=batch_size,
-                    d_model=d_model)
+                    d_model=d_model, sizes=sizes.split(',') if sizes else None, compile=_parse_compile(compile),
+                    epochs=not no_epochs, profile=profile, budget_s=budget_s)
     paths = write_bench(res, out, notes)
     print(Path(paths[1]).read_text())
     print(f"wrote {paths[0]} and {paths[1]}")

@@ -6,11 +6,11 @@ Docs: https://d-cat-dev.github.io/d_cat/bench_report.html.md"""
 
 # %% ../nbs/09b_bench_report.ipynb #9b000004
 from __future__ import annotations
-import json
+import json, re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['accuracy_table', 'bench_markdown', 'write_bench']
+__all__ = ['VERDICT_KEYS', 'accuracy_table', 'verdicts', 'shift_headings', 'bench_markdown', 'write_bench']
 
 # %% ../nbs/09b_bench_report.ipynb #d86b5a2d
 def accuracy_table(results:str|Path|None, # `results.json` of `dcat-experiment` (or its folder), or None
@@ -32,7 +32,7 @@ def accuracy_table(results:str|Path|None, # `results.json` of `dcat-experiment` 
         raise FileNotFoundError(f"--results {str(p)!r} does not exist (expected the results.json of dcat-experiment)")
     return dict(path=str(p), markdown=None, note=f'{md} not found next to {p}: accuracy table skipped')
 
-# %% ../nbs/09b_bench_report.ipynb #59284122
+# %% ../nbs/09b_bench_report.ipynb #ba81e277
 def _verdict(device:str, ok:bool|None)->str:
     if ok is None: return 'not measured'
     if not device.startswith('cuda'): return 'reference only (CPU)'
@@ -42,68 +42,155 @@ def _mb(b): return 'n/a' if b is None else f"{b / 2**20:.2f} MiB"
 
 def _at_most(r, target): return None if r is None else r <= target
 
-def _ratio_rows(device:str, res:dict)->list:
-    "(measure, ratio, target, met) rows of one device."
-    s, mem, l, T = res['step'][device], res['memory'][device], res['loss'][device], res['targets']
-    clocks = [('step time', '')] + ([] if device.startswith('cuda') else [('step CPU time (process)', '_cpu')])
-    rows = []
-    for clock, key in clocks:
-        for method, target in (('live source', 'step_live'), ('cached scores', 'step_cached')):
-            r = s[f"ratio_{method.split()[0]}{key}"]
-            rows.append((f"{clock}, D-CAT {method} / unimodal", r, f"≤ {T[target]}", _at_most(r, T[target])))
-    for method in ('live', 'cached'):
-        name = 'live source' if method == 'live' else 'cached scores'
-        r = mem[f'ratio_{method}']
-        rows.append((f"peak memory, D-CAT {name} / unimodal", r, f"≤ {T['memory']}", _at_most(r, T['memory'])))
-    rows.append((f"loss speed-up, vectorised vs per-sample loop (batch {l['batch_size']})", l['speedup'],
-                 f"≥ {T['loss_speedup']:.0f}", l['speedup'] >= T['loss_speedup']))
-    return rows
+VERDICT_KEYS = {  # target name -> (part of a run, its ratio, the key of `TARGETS`)
+    'step_live': ('step', 'ratio_live', 'step_live'), 'step_cached': ('step', 'ratio_cached', 'step_cached'),
+    'memory_live': ('memory', 'ratio_live', 'memory'), 'memory_cached': ('memory', 'ratio_cached', 'memory')}
+
+def verdicts(run:dict, # one run of `run_bench`: device, size, compile and its 'step', 'memory' (and 'epoch') results
+             targets:dict, # `d_cat.bench.TARGETS`
+            )->dict: # target name -> 'met', 'missed', 'reference' (CPU) or 'not measured'
+    """Each GPU target's verdict for one run: step time and peak memory of D-CAT, live and cached, against unimodal.
+
+    Args:
+        run: one run of `run_bench`: device, size, compile and its 'step', 'memory' (and 'epoch') results
+        targets: `d_cat.bench.TARGETS`
+
+    Returns:
+        target name -> 'met', 'missed', 'reference' (CPU) or 'not measured'
+    """
+    out = {}
+    for name, (part, key, target) in VERDICT_KEYS.items():
+        r = run.get(part, {}).get(key)
+        out[name] = ('not measured' if r is None else 'reference' if not run['device'].startswith('cuda')
+                     else 'met' if r <= targets[target] else 'missed')
+    return out
+
+
+# %% ../nbs/09b_bench_report.ipynb #939a66ae
+def _compile_name(c)->str: return {False: 'eager', True: 'compiled', None: 'default'}.get(c, f"compiled ({c})")
+
+def _cell(r, target:float, verdict:str, at_least:bool=False)->str:
+    "A ratio with its verdict, and by how much a missed target is missed."
+    if r is None: return 'n/a'
+    miss = f" by {r - target:.2f}" if not at_least else f" by {target - r:.0f}x"
+    return f"{r:.2f}x " + {'met': '(met)', 'missed': f"(**missed**{miss})", 'reference': '(CPU)'}.get(verdict, '')
 
 def _ratios(res:dict)->list:
-    lines = ['## Ratios against their baselines (same run, same batch)', '',
-             '| device | measure | ratio | target | verdict |', '| --- | --- | ---: | ---: | --- |']
-    for d in res['devices']:
-        for name, r, tgt, ok in _ratio_rows(d, res):
-            lines.append(f"| {d} | {name} | {'n/a' if r is None else f'{r:.2f}x'} | {tgt} | {_verdict(d, ok)} |")
+    T = res['targets']
+    lines = ['## D-CAT against unimodal training, per size (same run, same batch)', '',
+             f"Targets on a GPU: step time with the live source ≤ {T['step_live']}x, with cached scores ≤ "
+             f"{T['step_cached']}x, peak memory ≤ {T['memory']}x; on the CPU they are printed for reference only.",
+             '',
+             '| device | size | steps | step, live | step, cached | memory, live | memory, cached | epoch, live '
+             '| epoch, cached |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for r in res['runs']:
+        head = f"| {r['device']} | {r['size']} | {_compile_name(r['compile'])} |"
+        if 'step' not in r:
+            lines.append(f"{head} {r.get('error') or r.get('skipped')} | | | | | | |"); continue
+        v, s, m, e = r['verdicts'], r['step'], r['memory'], r.get('epoch') or {}
+        cells = [_cell(s['ratio_live'], T['step_live'], v['step_live']),
+                 _cell(s['ratio_cached'], T['step_cached'], v['step_cached']),
+                 _cell(m['ratio_live'], T['memory'], v['memory_live']),
+                 _cell(m['ratio_cached'], T['memory'], v['memory_cached']),
+                 _cell(e.get('ratio_live'), 0, ''), _cell(e.get('ratio_cached'), 0, '')]
+        lines.append(f"{head} {' | '.join(cells)} |")
+    lines += ['', '| device | loss speed-up, vectorised vs per-sample loop | target | verdict |',
+              '| --- | ---: | ---: | --- |']
+    for d, l in res['loss'].items():
+        ok = l['speedup'] >= T['loss_speedup']
+        lines.append(f"| {d} | {l['speedup']:.0f}x (batch {l['batch_size']}) | ≥ {T['loss_speedup']:.0f}x "
+                     f"| {_verdict(d, ok)} |")
     return lines
 
-# %% ../nbs/09b_bench_report.ipynb #9b000007
+# %% ../nbs/09b_bench_report.ipynb #36d3ffbb
 def _raw(res:dict)->list:
-    lines = ['', '## Raw numbers', '',
-             '| device | clock | unimodal step | D-CAT live step | D-CAT cached step | timed steps each '
-             '| batch, d_model | autocast |', '| --- | --- | ---: | ---: | ---: | ---: | --- | --- |']
-    for d in res['devices']:
-        s = res['step'][d]
-        for clock, ms in (('wall', s['median_ms']), ('process CPU', s['median_cpu_ms'])):
-            steps = f"{ms['unimodal']:.2f} ms | {ms['dcat_live']:.2f} ms | {ms['dcat_cached']:.2f} ms"
-            lines.append(f"| {d} | {clock} | {steps} | {s['n_timed']} | {s['batch_size']}, {s['d_model']} "
-                         f"| {s['autocast'] or 'none (fp32)'} |")
-    lines += ['', '| device | unimodal peak | D-CAT live peak | D-CAT cached peak | score cache (host memory) '
-              '| measured with |', '| --- | ---: | ---: | ---: | ---: | --- |']
-    for d in res['devices']:
-        p = res['memory'][d]
+    ms = lambda d: ' | '.join(f"{d[m]:.2f} ms" for m in ('unimodal', 'dcat_live', 'dcat_cached'))
+    lines = ['', '## Raw numbers', '', '| device | size | steps | batch, d_model | unimodal step | D-CAT live step '
+             '| D-CAT cached step | timed steps each | process CPU per step (uni, live, cached) |',
+             '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |']
+    runs = [r for r in res['runs'] if 'step' in r]
+    for r in runs:
+        s = r['step']
+        lines.append(f"| {r['device']} | {r['size']} | {_compile_name(r['compile'])} | {s['batch_size']}, "
+                     f"{s['d_model']} | {ms(s['median_ms'])} | {s['n_timed']} | {ms(s['median_cpu_ms'])} |")
+    lines += ['', '| device | size | steps | unimodal peak | D-CAT live peak | D-CAT cached peak | score cache '
+              '| measured with |', '| --- | --- | --- | ---: | ---: | ---: | --- | --- |']
+    for r in runs:
+        p, c = r['memory'], r['memory']['cache']
         peaks = ' | '.join(_mb(p['peak_bytes'][m]) for m in ('unimodal', 'dcat_live', 'dcat_cached'))
-        lines.append(f"| {d} | {peaks} | {_mb(p['cache_bytes'])} | {p['method']} |")
+        where = 'n/a' if c['bytes'] is None else f"{_mb(c['bytes'])} ({c['store']}, {c['dtype']}, on {c['device']})"
+        lines.append(f"| {r['device']} | {r['size']} | {_compile_name(r['compile'])} | {peaks} | {where} "
+                     f"| {p['method']} |")
+    epochs = [r for r in runs if r.get('epoch')]
+    if epochs:
+        lines += ['', '| device | size | steps | unimodal samples/s | D-CAT live samples/s | D-CAT cached samples/s '
+                  '| building the cache | steps per epoch |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |']
+        for r in epochs:
+            e = r['epoch']
+            sps = ' | '.join(f"{e['samples_per_s'][m]:,.0f}" for m in ('unimodal', 'dcat_live', 'dcat_cached'))
+            lines.append(f"| {r['device']} | {r['size']} | {_compile_name(r['compile'])} | {sps} "
+                         f"| {e['prep_s']['dcat_cached']:.2f} s | {e['steps_per_epoch']} |")
     lines += ['', '| device | vectorised loss | per-sample loop | batch, heads, tokens, d_head |',
               '| --- | ---: | ---: | --- |']
-    for d in res['devices']:
-        l = res['loss'][d]
+    for d, l in res['loss'].items():
         lines.append(f"| {d} | {l['vectorised_ms']:.3f} ms | {l['naive_ms']:.1f} ms "
                      f"| {l['batch_size']}, {l['n_heads']}, {l['n_tokens']}, {l['d_head']} |")
     return lines
 
-def _how(res:dict)->list:
-    s0, m0 = res['step'][res['devices'][0]], res['memory'][res['devices'][0]]
-    return ['', f"Step times: the `Learner` of `d_cat.learner` with the real `DCATCB` / `CachedDCATCB` callbacks "
-            f"of `d_cat.methods`, target `{s0['target']}` and source `{s0['source']}` of `{s0['data']}` (same "
-            f"architecture, untrained: the cost does not depend on the weights), one fixed batch, AdamW; "
-            f"{s0['warmup']} warm-up steps per method, then {s0['rounds']} interleaved rounds of {s0['steps']} steps; "
-            f"median. Peak memory: one method at a time, {m0['steps']} steps; it counts weights, gradients, "
-            "optimizer state, activations, "
-            "the source's weights and, on the CPU, the score cache; on a GPU the cache stays in host memory "
-            "and only each batch's rows go to the device."]
+# %% ../nbs/09b_bench_report.ipynb #ed4cd1c4
+def _sizes(res:dict)->list:
+    lines = ['', '| size | data | target ← source | d_model, heads | batch |', '| --- | --- | --- | --- | ---: |']
+    return lines + [f"| {n} | {s['data']} | {s['target']} ← {s['source']} | {s['d_model']}, {s['n_heads']} "
+                    f"| {s['batch_size']} |" for n, s in res['sizes'].items()]
 
-# %% ../nbs/09b_bench_report.ipynb #9b000009
+def _how(res:dict)->list:
+    return ['', "Step times: the `Learner` of `d_cat.learner` with the real `DCATCB` / `CachedDCATCB` callbacks of "
+            "`d_cat.methods`, untrained models of the same architecture (the cost does not depend on the weights), one "
+            "fixed batch, AdamW, bfloat16 autocast on CUDA; warm-up steps first (compiling included), then interleaved "
+            "rounds; the median step. Peak memory: one method at a time, after warm-up steps on CUDA; it counts "
+            "weights, gradients, optimizer state, activations and the source's weights; the cached memory ratio "
+            "leaves out a score cache kept on the GPU (shown in its own column: data kept there by choice, like a "
+            "dataset). Epochs: the real shuffled loaders (pinned on CUDA, whole batches), after a warm-up epoch; the "
+            "ratio is unimodal samples/s over D-CAT's. Steps: eager, or compiled by `torch.compile` (the same for "
+            "the unimodal baseline)."]
+
+def _profile_lines(res:dict)->list:
+    lines = []
+    for p in res.get('profiles') or []:
+        lines += ['', f"### {p['size']}: {p['step']} ({p.get('device', '')}, {_compile_name(p.get('compile'))})", '']
+        if 'error' in p: lines.append(f"Profile failed: {p['error']}"); continue
+        lines += [f"{p['what']}: {p['busy_ms_per_step']:.2f} ms busy per step of {p['wall_ms_per_step']:.2f} ms "
+                  f"(profiled, batch {p['batch_size']}).", '', '| operator | ms per step | share | calls per step |',
+                  '| --- | ---: | ---: | ---: |']
+        lines += [f"| `{t['name']}` | {t['ms_per_step']:.3f} | {100 * t['share']:.1f}% | {t['calls_per_step']:.1f} |"
+                  for t in p['top']]
+    return (['', '## Profiles of the steps that miss a target'] + lines) if lines else []
+
+# %% ../nbs/09b_bench_report.ipynb #7aa60843
+_FENCES = ('```', '~~~')
+
+def shift_headings(text:str, # markdown
+                   by:int, # levels to move every heading down (0: unchanged); capped at level 6
+                  )->str: # the same markdown, headings `by` levels lower
+    """Move every markdown heading (outside fenced code) `by` levels down, e.g. `# T` -> `### T` for `by=2`.
+
+    Args:
+        text: markdown
+        by: levels to move every heading down (0: unchanged); capped at level 6
+
+    Returns:
+        the same markdown, headings `by` levels lower
+    """
+    if by < 0: raise ValueError(f"shift_headings: by should be >= 0, got {by}")
+    out, fenced = [], False
+    for line in text.split('\n'):
+        if line.lstrip().startswith(_FENCES): fenced = not fenced
+        elif not fenced and (m := re.match(r'^(#{1,6})(\s|$)', line)):
+            line = '#' * min(6, len(m[1]) + by) + line[len(m[1]):]
+        out.append(line)
+    return '\n'.join(out)
+
+# %% ../nbs/09b_bench_report.ipynb #8b34918a
 def _loaders_and_accuracy(res:dict)->list:
     lines, lo, a = [], res.get('loaders'), res['accuracy']
     if lo:
@@ -113,33 +200,39 @@ def _loaders_and_accuracy(res:dict)->list:
                   '| --- | ---: | ---: |']
         lines += [f"| {n} | {v['samples']} | {v['samples_per_s']:,.0f} |" for n, v in lo['datasets'].items()]
     lines += ['', '## Accuracy', '']
-    return lines + ([f"From `{a['path']}`:", '', a['markdown']] if a['markdown'] else [f"Skipped: {a['note']}."])
+    if not a['markdown']: return lines + [f"Skipped: {a['note']}."]
+    return lines + [f"From `{a['path']}`:", '', shift_headings(a['markdown'], 2)]  # below the report's sections
 
+# %% ../nbs/09b_bench_report.ipynb #5563b5f7
 def bench_markdown(res:dict, # from `run_bench`
                    notes:str='', # extra paragraphs (e.g. about the machine's load)
-                  )->str: # the report
+                   level:int=1, # level of the title: 1 for a file of its own, 3 or more shown inside a page
+                  )->str: # the report, its sections one level below the title
     """The benchmark report as markdown: machine, ratios beside their targets, raw numbers, loaders, accuracy.
 
     Args:
         res: from `run_bench`
         notes: extra paragraphs (e.g. about the machine's load)
+        level: level of the title: 1 for a file of its own, 3 or more shown inside a page
 
     Returns:
-        the report
+        the report, its sections one level below the title
     """
     m = res['machine']
     lines = ['# d_cat benchmarks', '', f"Generated by `dcat-bench{' --quick' if res['quick'] else ''}` on {m['date']} "
              f"(UTC), in {res['seconds']:.0f} s.", '',
              f"Machine: {m['cpu']}, {m['cores']} cores ({m['torch_threads']} torch threads), load average "
-             f"{m['load_avg']} at the start; torch {m['torch']}, Python {m['python']}; GPU: {m['gpu'] or 'none'}.", '']
+             f"{m['load_avg']} at the start; torch {m['torch']}, CUDA {m.get('cuda') or 'none'}, Python {m['python']}; "
+             f"GPU: {m['gpu'] or 'none'}.", '']
     if notes: lines += [notes.strip(), '']
     if not any(d.startswith('cuda') for d in res['devices']):
         lines += ['**No GPU rows**: no GPU was available on this machine, so the targets (which are GPU targets) are '
-                  'not checked here. To produce them, run `dcat-bench --device cuda` on a machine with a GPU '
-                  '(or plain `dcat-bench`, which adds CUDA rows whenever torch sees a GPU).', '']
-    lines += _ratios(res) + _raw(res) + _how(res) + _loaders_and_accuracy(res)
-    return '\n'.join(lines) + '\n'
+                  'not checked here. To produce them, run `bash bench/gpu/run.sh` (every size, about five minutes) '
+                  'or `dcat-bench --device cuda` on a machine with a GPU.', '']
+    lines += _ratios(res) + _sizes(res) + _raw(res) + _how(res) + _profile_lines(res) + _loaders_and_accuracy(res)
+    return shift_headings('\n'.join(lines) + '\n', level - 1)
 
+# %% ../nbs/09b_bench_report.ipynb #b16f4837
 def write_bench(res:dict, # from `run_bench`
                 out:str|Path='bench', # folder for results.json and results.md
                 notes:str='', # passed to `bench_markdown`

@@ -18,7 +18,7 @@ from torch.utils.data import Dataset, DataLoader
 from torch.nn.parallel import DistributedDataParallel
 
 # %% auto #0
-__all__ = ['METHODS', 'freeze', 'Method', 'register_method', 'get_method', 'FeatureHook', 'SourceCB', 'DCATCB',
+__all__ = ['METHODS', 'CACHE_STORES', 'freeze', 'Method', 'register_method', 'get_method', 'FeatureHook', 'SourceCB', 'DCATCB',
            'SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB', 'logit_kd_loss', 'LogitKDCB', 'FeatureKDCB']
 
 # %% ../nbs/06_methods.ipynb #08c85f99
@@ -167,6 +167,10 @@ class FeatureHook:
     def remove(self): self.handle.remove()
 
 # %% ../nbs/06_methods.ipynb #0e6a0006
+def _plain(t:Tensor)->Tensor:
+    "A tensor made under `torch.inference_mode` as a plain one (a copy); any other tensor as it is."
+    return t.clone() if t.is_inference() else t
+
 class SourceCB(Callback):
     """Run the frozen `source` on `batch[source_modality]` after the target's forward pass; subclasses add a loss term.
 
@@ -196,10 +200,13 @@ class SourceCB(Callback):
     def after_pred(self, learn):
         if self.source_modality not in learn.batch:
             raise ValueError(f"the batch has no {self.source_modality!r} for the source; keys: {sorted(learn.batch)}")
-        with torch.no_grad():
-            learn.source_logits, learn.source_kqv = self.source(learn.batch[self.source_modality])
+        with torch.inference_mode():  # the frozen source needs no autograd bookkeeping at all (and runs compiled)
+            logits, kqv = learn.compiled(self.source)(learn.batch[self.source_modality])
+            features = self.hook.features if self.need_features else None
+        # inference tensors cannot be saved for backward (a Gram-form loss or an MSE would): plain tensors
+        learn.source_logits, learn.source_kqv = _plain(logits), tuple(_plain(t) for t in kqv)
         learn.source_mask = learn.source_logits.argmax(-1) == learn.yb
-        if self.need_features: learn.source_features = self.hook.features
+        if self.need_features: learn.source_features = _plain(features)
     def cleanup_fit(self, learn):
         if self.hook is not None:
             self.hook.remove()
@@ -239,15 +246,24 @@ class DCATCB(SourceCB):
     def after_loss(self, learn):
         if learn.extras is None: raise ValueError("D-CAT needs a target model that returns (logits, (k, q, v))")
         mask = learn.source_mask if self.use_mask else None
-        ca = cross_attention_loss(learn.extras, learn.source_kqv, mask, normalize=self.normalize, layout=self.layout)
+        ca = learn.compiled(cross_attention_loss)(learn.extras, learn.source_kqv, mask, normalize=self.normalize,
+                                                  layout=self.layout)
         learn.add_loss('ca', self.lam * ca)
         learn.loss_terms['mask'] = learn.source_mask.float().mean()
         if self.lam_kd: learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, learn.source_logits, self.T))
 
 
 # %% ../nbs/06_methods.ipynb #3f9b5716
+CACHE_STORES = ('scores', 'kv')  # per sample: the source's scores (H, d_h, d_h), or its keys and values (H, N, d_h)
+
+def _smaller_store(k:Tensor, layout:str)->str:
+    "'kv' when a sample's keys and values hold fewer numbers than its score matrices, else 'scores'."
+    heads, n, w = (k.shape[1], k.shape[-2], k.shape[-1]) if k.dim() == 4 else (1, k.shape[-2], k.shape[-1])
+    scores = heads * w * w if layout == 'per_head' else (heads * w) ** 2
+    return 'kv' if 2 * heads * n * w < scores else 'scores'
+
 class SourceScoreCache:
-    """The frozen source's scores Ŝ, logits and correctness for every sample of a dataset, computed once.
+    """The frozen source's scores Ŝ (or its K and V), logits and verdict for every sample of a dataset, computed once.
 
     Args:
         source: trained source classifier
@@ -257,6 +273,10 @@ class SourceScoreCache:
         batch_size: batch size for the one pass
         device: where to run the source: the training device, so the scores match a live pass there
         layout: 'per_head' (H, d_h, d_h) or 'full' (d, d) scores per sample
+        store: 'scores' or 'kv' (the source's K, V); None: scores on CPU, the smaller on CUDA
+        dtype: None: float32, bfloat16 on CUDA for normalised scores (autocast's dtype)
+        on_device: keep it on `device`, batches carry indices; None: on CUDA when it fits ...
+        device_fraction: ... in this fraction of the GPU's memory
     """
     @legacy_args(source_input='source_modality')
     def __init__(self,
@@ -267,26 +287,61 @@ class SourceScoreCache:
                  batch_size:int=256, # batch size for the one pass
                  device=None, # where to run the source: the training device, so the scores match a live pass there
                  layout:str=DEFAULT_LAYOUT, # 'per_head' (H, d_h, d_h) or 'full' (d, d) scores per sample
+                 store:str|None=None, # 'scores' or 'kv' (the source's K, V); None: scores on CPU, the smaller on CUDA
+                 dtype:torch.dtype|None=None, # None: float32, bfloat16 on CUDA for normalised scores (autocast's dtype)
+                 on_device:bool|None=None, # keep it on `device`, batches carry indices; None: on CUDA when it fits ...
+                 device_fraction:float=0.1, # ... in this fraction of the GPU's memory
                 ):
         _check_source(source, source_modality)
+        if store is not None and store not in CACHE_STORES:
+            raise ValueError(f"store must be None or one of {CACHE_STORES}, got {store!r}")
         freeze(source)
         device = torch.device(device) if device is not None else next(source.parameters()).device
         source.to(device)
-        scores, logits, correct = [], [], []
-        with torch.no_grad():
+        cuda = device.type == 'cuda'
+        dtype = dtype or (torch.bfloat16 if cuda and normalize else torch.float32)
+        parts = {'scores': [], 'k': [], 'v': [], 'logits': [], 'correct': []}
+        with torch.inference_mode():
             for b in DataLoader(ds, batch_size=batch_size, shuffle=False):
                 out, (k, q, v) = source(b[source_modality].to(device))
-                scores.append(attention_scores(k, v, normalize=normalize, layout=layout).cpu())
-                logits.append(out.float().cpu())
-                correct.append(out.argmax(-1).cpu() == b['label'])
-        self.scores, self.logits, self.correct = torch.cat(scores), torch.cat(logits), torch.cat(correct)
-        self.normalize, self.layout = normalize, layout
-    def __len__(self): return len(self.scores)
+                store = store or (_smaller_store(k, layout) if cuda else 'scores')
+                if store == 'scores': parts['scores'].append(attention_scores(k, v, normalize=normalize, layout=layout))
+                else: parts['k'].append(k); parts['v'].append(v)
+                parts['logits'].append(out.float())
+                parts['correct'].append(out.argmax(-1).cpu() == b['label'])
+        self.normalize, self.layout, self.store, self.dtype = normalize, layout, store, dtype
+        tables = {name: torch.cat(p) for name, p in parts.items() if p}
+        nbytes = sum(t.numel() * (dtype.itemsize if t.is_floating_point() else t.itemsize) for t in tables.values())
+        if on_device is None:
+            on_device = cuda and nbytes <= device_fraction * torch.cuda.get_device_properties(device).total_memory
+        self.on_device, self.device = bool(on_device), device if on_device else torch.device('cpu')
+        for name, t in tables.items():  # plain tensors (not inference ones), in the storage dtype, where they live
+            t = t.to(self.device, dtype if t.is_floating_point() and name != 'logits' else t.dtype)
+            setattr(self, name, t.clone() if t.is_inference() else t)
+        if store == 'kv': self.scores = None
+        else: self.k = self.v = None
+    def tables(self)->dict:
+        "The per-sample tables by name: 'scores' (or 'k' and 'v'), 'logits', 'correct'."
+        names = ('scores',) if self.store == 'scores' else ('k', 'v')
+        return {name: getattr(self, name) for name in names + ('logits', 'correct')}
+    @property
+    def nbytes(self)->int: return sum(t.nbytes for t in self.tables().values())
+    def rows(self, batch:dict)->dict:
+        "This batch's rows: the ones it carries, or gathered on the device by its `source_index`."
+        if 'source_index' in batch: return {k: t[batch['source_index']] for k, t in self.tables().items()}
+        missing = [f'source_{k}' for k in self.tables() if f'source_{k}' not in batch]
+        if missing: raise ValueError(f"CachedDCATCB needs batches with {missing[0]!r}: "
+                                     "wrap the training set in SourceScoresDataset(ds, cache)")
+        return {k: batch[f'source_{k}'] for k in self.tables()}
+    def __len__(self): return len(self.correct)
+    def __repr__(self):
+        return (f"SourceScoreCache({len(self)} samples, store={self.store!r}, {str(self.dtype)[6:]}, "
+                f"{self.nbytes / 2**20:.1f} MiB on {self.device})")
 
 
 # %% ../nbs/06_methods.ipynb #3f9b5717
 class SourceScoresDataset(Dataset):
-    """Each sample of `ds` with its cached source scores, logits and verdict (`source_scores`, `_logits`, `_correct`).
+    """Each sample of `ds` with its rows of the cache (`source_scores`, `_logits`, `_correct`), or its `source_index`.
 
     Args:
         ds: the training set the cache was built on, in the same order
@@ -301,8 +356,8 @@ class SourceScoresDataset(Dataset):
         self.ds, self.cache = ds, cache
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        c = self.cache
-        return {**self.ds[i], 'source_scores': c.scores[i], 'source_logits': c.logits[i], 'source_correct': c.correct[i]}
+        if self.cache.on_device: return {**self.ds[i], 'source_index': i}  # the step gathers its rows there
+        return {**self.ds[i], **{f'source_{k}': t[i] for k, t in self.cache.tables().items()}}
     def __getattr__(self, k):
         # `labels`, `info`, ... of the wrapped dataset; never dunders such as `__getitems__`, which would let a
         # DataLoader skip `__getitem__`
@@ -310,6 +365,11 @@ class SourceScoresDataset(Dataset):
         return getattr(self.ds, k)
 
 # %% ../nbs/06_methods.ipynb #0e6a0012
+def _scores_term(kqv, s_src:Tensor, mask, normalize:bool, layout:str)->Tensor:
+    "D-CAT's term from the target's (k, q, v) and the source's cached scores."
+    k, q, v = kqv
+    return scores_loss(attention_scores(k, v, normalize=normalize, layout=layout), s_src, mask)
+
 class CachedDCATCB(Callback):
     """D-CAT from cached scores carried by the batch: no source forward pass in training steps (validation runs it live).
 
@@ -343,19 +403,21 @@ class CachedDCATCB(Callback):
         if not learn.training:
             self.live.after_pred(learn)
             return self.live.after_loss(learn)
-        if 'source_scores' not in learn.batch:
-            raise ValueError("CachedDCATCB needs batches with 'source_scores': "
-                             "wrap the training set in SourceScoresDataset(ds, cache)")
-        s_src, correct = learn.batch['source_scores'], learn.batch['source_correct']
+        c, rows = self.cache, self.cache.rows(learn.batch)
+        correct, mask = rows['correct'], rows['correct'] if self.use_mask else None
         if not self.checked:
-            self._check(learn, s_src)
+            self._check(learn, rows['scores'].float() if c.store == 'scores' else
+                        attention_scores(rows['k'], rows['v'], normalize=c.normalize, layout=c.layout))
             self.checked = True
-        k, q, v = learn.extras
-        s_tgt = attention_scores(k, v, normalize=self.cache.normalize, layout=self.cache.layout)
-        learn.add_loss('ca', self.lam * scores_loss(s_tgt, s_src, correct if self.use_mask else None))
+        if c.store == 'scores':
+            ca = learn.compiled(_scores_term)(learn.extras, rows['scores'], mask, c.normalize, c.layout)
+        else:  # from the source's K and V: the loss picks the cheaper form (the N x N Gram one for short sequences)
+            ca = learn.compiled(cross_attention_loss)(learn.extras, (rows['k'], rows['k'], rows['v']), mask,
+                                                      normalize=c.normalize, layout=c.layout)
+        learn.add_loss('ca', self.lam * ca)
         learn.loss_terms['mask'] = correct.float().mean()
         if self.lam_kd:
-            learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, learn.batch['source_logits'], self.T))
+            learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, rows['logits'], self.T))
     def _check(self, learn, s_src):
         with torch.no_grad(): _, (k, q, v) = self.live.source(learn.batch[self.live.source_modality])
         live = attention_scores(k, v, normalize=self.cache.normalize, layout=self.cache.layout)

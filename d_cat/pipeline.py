@@ -17,7 +17,7 @@ __all__ = ['TransferConfig', 'TrainResult', 'save_classifier', 'load_classifier'
            'train_source', 'train_target', 'train_late_fusion']
 
 # %% ../nbs/06b_pipeline.ipynb #6b000005
-from .learner import Learner, Callback, EarlyStoppingCB, set_seed, unwrap, default_device
+from .learner import Learner, Callback, EarlyStoppingCB, set_seed, unwrap, default_device, uses_cuda_graphs
 from .checkpoints import atomic_save, set_meta, model_meta, check_meta
 from .tracking import MLflowCB, default_tracking_uri, run_name
 from .ddp import DDPCB
@@ -50,6 +50,7 @@ class TransferConfig:
         cache_source: D-CAT from cached source scores when the data is not augmented
         num_workers: DataLoader worker processes (raise it for datasets decoded from files)
         encoders: sensor -> encoder options, e.g. {'image': {'stem': 'resnet18', 'pretrained': True}}
+        compile: compiled steps (see `Learner`): None on CUDA; 'reduce-overhead' drops the last batch
     """
     epochs:int=20 # training epochs
     lr:float=3e-3 # AdamW learning rate
@@ -67,6 +68,7 @@ class TransferConfig:
     cache_source:bool=True # D-CAT from cached source scores when the data is not augmented
     num_workers:int=0 # DataLoader worker processes (raise it for datasets decoded from files)
     encoders:dict|None=None # sensor -> encoder options, e.g. {'image': {'stem': 'resnet18', 'pretrained': True}}
+    compile:bool|str|None=None # compiled steps (see `Learner`): None on CUDA; 'reduce-overhead' drops the last batch
     def __post_init__(self):
         if self.layout not in LAYOUTS: raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
     def to_dict(self)->dict: return dict(self.__dict__)
@@ -253,7 +255,9 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
     model = set_meta(_build_model(m, info, modality, source_modality, cfg), modality=modality, classes=info.classes,
                      method=method, source_modality=source_modality, dataset=info.name)
     data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid, info, splits.normalizer)
-    train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed)
+    cuda = dict(pin_memory=True) if device.type == 'cuda' else {}  # pinned batches copy to the GPU asynchronously
+    train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed,
+                                              drop_last=uses_cuda_graphs(cfg.compile), **cuda)  # CUDA graphs: one shape
     if m.reads_batch and not m.fusion:  # a multi-sensor model deployed on one: select and test it on that one
         valid_dl, test_dl = SensorSubset(valid_dl, modality), SensorSubset(test_dl, modality)
     early = EarlyStoppingCB('valid_f1_macro', mode='max', patience=cfg.patience, restore_best=True)
@@ -261,7 +265,7 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
     logs = ([track] if track else []) + list(cbs)
     cbs = method_cbs + [early, last, DDPCB(seed=seed)] + logs  # the seed orders DDP's sampler
     learn = Learner(model, (train_dl, valid_dl), inputs=None if m.reads_batch else modality, lr=cfg.lr, cbs=cbs,
-                    quiet=quiet, device=device)
+                    quiet=quiet, device=device, compile=cfg.compile)
     learn.fit(cfg.epochs)
     learn.remove_cbs(method_cbs + logs)  # the test split measures the target alone
     test_best = test_last = subsets = None
