@@ -47,13 +47,17 @@ class DeployedModel(nn.Module):
         logits, _ = self.model(self.standardize(x))
         return logits
     def check_input(self, x:Tensor)->Tensor:
-        "Add a batch axis to a single sample and check the shape against the card."
+        "Add a batch axis to a single sample; check the shape against the card and refuse NaN or inf."
         shape = tuple(self.card['input_shape'])
         x = torch.as_tensor(x, dtype=torch.float32)
         if tuple(x.shape) == shape: x = x[None]
         if tuple(x.shape[1:]) != shape:
             raise ValueError(f"this model reads the {self.card['modality']!r} sensor as {shape} per sample "
                              f"(or a batch (B, {', '.join(map(str, shape))})), got {tuple(x.shape)}")
+        bad = (~torch.isfinite(x)).flatten(1).any(1).nonzero().flatten().tolist()
+        if bad:  # a NaN reading would give NaN probabilities and an arbitrary class
+            raise ValueError(f"the {self.card['modality']!r} input holds NaN or inf in sample{'s' * (len(bad) > 1)} "
+                             f"{bad[:5]}{' ...' if len(bad) > 5 else ''} of {len(x)}: fill or drop those readings first")
         return x
     @torch.no_grad()
     def predict(self, x:Tensor, # one sample (*input_shape) or a batch (B, *input_shape), raw (not normalised)

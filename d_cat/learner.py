@@ -6,8 +6,8 @@ Docs: https://d-cat-dev.github.io/d_cat/learner.html.md"""
 
 # %% auto #0
 __all__ = ['COMPILE_MODES', 'CUDA_GRAPH_MODES', 'METRICS', 'set_seed', 'Learner', 'DeviceCB', 'AutocastCB', 'compile_options',
-           'uses_cuda_graphs', 'CompileCB', 'get_metrics', 'MetricsCB', 'ProgressCB', 'GatherPredsCB', 'Callback',
-           'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CancelFit', 'CancelEpoch',
+           'uses_cuda_graphs', 'CompileCB', 'f1_macro', 'get_metrics', 'MetricsCB', 'ProgressCB', 'GatherPredsCB',
+           'Callback', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CancelFit', 'CancelEpoch',
            'CancelBatch', 'EVENTS', 'run_cbs', 'unwrap', 'EarlyStoppingCB', 'DDPCB', 'default_device', 'to_device',
            'is_distributed', 'is_main_process']
 
@@ -34,6 +34,10 @@ from .ddp import DDPCB, default_device, to_device, is_distributed, is_main_proce
 _all_ = ['Callback', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CancelFit', 'CancelEpoch',
          'CancelBatch', 'EVENTS', 'run_cbs', 'unwrap', 'EarlyStoppingCB', 'DDPCB', 'default_device', 'to_device',
          'is_distributed', 'is_main_process']  # they live in d_cat.callback and d_cat.ddp; `import *` still finds them
+
+# %% ../nbs/05_learner.ipynb #a7c1e0f1
+import inspect
+from torch.utils.data import DistributedSampler
 
 # %% ../nbs/05_learner.ipynb #a9960564
 def set_seed(seed:int, # the same seed for python `random`, numpy and torch (CPU and CUDA)
@@ -135,6 +139,9 @@ def _run(self:Learner, name:str, f:Callable, cancel:type):
             f()
         except cancel: pass
         self.callback(f'after_{name}')
+    except BaseException as e:
+        if name == 'fit': self.crashed, self.error = True, e  # `cleanup_fit` callbacks see how the fit ended
+        raise
     finally: self.callback(f'cleanup_{name}')
 
 @patch
@@ -176,14 +183,25 @@ def _do_batch(self:Learner):
     self.xb, self.yb = self.split_batch(self.batch)
     self.predict_batch()
     self.callback('after_pred')
-    self.loss = self.loss_func(self.preds, self.yb)
+    base = self.loss = self.loss_func(self.preds, self.yb)
     self.callback('after_loss')
     if not self.training: return
+    if not torch.isfinite(self.loss): self._non_finite(base)
     self.loss.backward()
     self.callback('after_backward')
     self.opt.step()
     self.callback('after_step')
     self.opt.zero_grad()
+
+@patch
+def _non_finite(self:Learner, base:Tensor):
+    "Stop at the first non-finite training loss, before its gradients reach the weights; name the terms to blame."
+    terms = {'loss': base, **{k: v for k, v in self.loss_terms.items() if k != 'mask'}}
+    bad = [f"the {k!r} term is {float(v):g}" for k, v in terms.items() if not torch.isfinite(v).all()]
+    raise FloatingPointError(
+        f"training stopped at the first non-finite loss, epoch {self.epoch}, batch {self.iter}: "
+        f"{', '.join(bad) or 'the total is not finite'} ('loss' is `loss_func`, the others are transfer terms). "
+        "Look for NaN or inf in this batch's inputs, a learning rate too high, or a term whose weight is too large")
 
 # %% ../nbs/05_learner.ipynb #c70b2d18
 @patch
@@ -212,6 +230,7 @@ def _do_fit(self:Learner):
     if self.resume is not None:
         import d_cat.checkpoints  # adds `Learner.load_checkpoint`: the checkpoint format lives with the checkpoints
         self.load_checkpoint(self.resume)
+        self.epoch = max(self.epochs_done - 1, 0)  # the last epoch done: `after_fit` sees it when none is left to run
     for self.epoch in range(self.epochs_done, self.n_epochs):
         self._run('epoch', self._do_epoch, CancelEpochException)
         if self.stop_training: break
@@ -242,7 +261,7 @@ def fit(self:Learner,
     """
     if resume is None: self.epochs_done, self.history = 0, [] # each fit is a run; `resume` continues one
     self.n_epochs, self.do_train, self.do_valid, self.resume = n_epochs, train, valid, resume
-    self.stop_training, self.crashed = False, False
+    self.stop_training, self.crashed, self.error = False, False, None
     self.create_opt()
     if lr is not None:
         self.lr = lr
@@ -362,10 +381,24 @@ def compiled(self:Learner, fn:Callable)->Callable:
     return cb.compiled(fn) if cb is not None and self.training else fn
 
 # %% ../nbs/05_learner.ipynb #c4da24bf
+def f1_macro(y_true, # true classes
+             y_pred, # predicted classes
+             n_classes:int|None=None, # average over classes 0..n_classes-1 (None: the classes in y_true or y_pred)
+            )->float:
+    """Macro-F1 over the full class list: a class absent from the split and never predicted counts as 0.
+
+    Args:
+        y_true: true classes
+        y_pred: predicted classes
+        n_classes: average over classes 0..n_classes-1 (None: the classes in y_true or y_pred)
+    """
+    labels = None if n_classes is None else list(range(n_classes))
+    return float(f1_score(y_true, y_pred, labels=labels, average='macro', zero_division=0))
+
 METRICS = {
     'accuracy': accuracy_score,
     'balanced_accuracy': balanced_accuracy_score,
-    'f1_macro': partial(f1_score, average='macro', zero_division=0),
+    'f1_macro': f1_macro,
 }
 
 def get_metrics(metrics)->dict:
@@ -378,16 +411,19 @@ def get_metrics(metrics)->dict:
                          '(or pass a dict name -> f(y_true, y_pred))')
     return {m: METRICS[m] for m in metrics}
 
+
 # %% ../nbs/05_learner.ipynb #7eef86ab
 class MetricsCB(Callback):
     "Loss, loss terms and sklearn metrics over each whole pass, into `learn.log` as `{split}_{name}`."
     order = -10
-    def __init__(self, metrics=('accuracy', 'f1_macro')): self.metrics = get_metrics(metrics)
-    def _reset(self, learn): self.preds, self.targs, self.sums, self.n = [], [], {}, 0
+    def __init__(self, metrics=('accuracy', 'f1_macro')):
+        self.metrics = get_metrics(metrics)
+        self.wants_n = {k for k, f in self.metrics.items() if _takes(f, 'n_classes')}  # told the logits' width
+    def _reset(self, learn): self.preds, self.targs, self.sums, self.n, self.n_classes = [], [], {}, 0, None
     before_train = before_validate = _reset
     def after_batch(self, learn):
         if learn.preds is None or learn.loss is None: return # cancelled before the loss
-        bs = len(learn.yb)
+        bs, self.n_classes = len(learn.yb), learn.preds.shape[-1]
         self.preds.append(learn.preds.detach().argmax(-1).cpu())
         self.targs.append(learn.yb.detach().cpu())
         for k, v in {'loss': learn.loss, **learn.loss_terms}.items():
@@ -398,15 +434,29 @@ class MetricsCB(Callback):
         preds, targs = torch.cat(self.preds).numpy(), torch.cat(self.targs).numpy()
         sums, n = {k: float(v) for k, v in self.sums.items()}, self.n
         if learn.training and is_distributed():
+            preds, targs = _without_padding(learn.dls[0], preds, targs)
             parts = [None] * dist.get_world_size()
             dist.all_gather_object(parts, (preds, targs, sums, n))
             preds, targs = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
             sums, n = {k: sum(p[2][k] for p in parts) for k in sums}, sum(p[3] for p in parts)
         res = {k: v / n for k, v in sums.items()}
-        res.update({name: float(f(targs, preds)) for name, f in self.metrics.items()})
+        res.update({name: float(f(targs, preds, **({'n_classes': self.n_classes} if name in self.wants_n else {})))
+                    for name, f in self.metrics.items()})
         learn.phase_metrics = res
         learn.log.update({f'{learn.split}_{k}': v for k, v in res.items()})
     after_train = after_validate = _compute
+
+def _takes(f, name:str)->bool:
+    "Whether `f` has a parameter called `name`."
+    try: return name in inspect.signature(f).parameters
+    except (TypeError, ValueError): return False
+
+def _without_padding(dl, preds, targs)->tuple:
+    "This rank's predictions without the samples a `DistributedSampler` repeated to even out the shards (the last)."
+    s = getattr(dl, 'sampler', None)
+    if not isinstance(s, DistributedSampler) or s.drop_last: return preds, targs
+    n = len(range(s.rank, len(s.dataset), s.num_replicas))  # this rank's share of the real samples
+    return preds[:n], targs[:n]
 
 # %% ../nbs/05_learner.ipynb #f6420ca0
 def _fmt(v): return str(v) if isinstance(v, int) else f'{v:.4f}'

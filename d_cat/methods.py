@@ -18,8 +18,9 @@ from torch.utils.data import Dataset, DataLoader
 from torch.nn.parallel import DistributedDataParallel
 
 # %% auto #0
-__all__ = ['METHODS', 'CACHE_STORES', 'freeze', 'Method', 'register_method', 'get_method', 'FeatureHook', 'SourceCB', 'DCATCB',
-           'SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB', 'logit_kd_loss', 'LogitKDCB', 'FeatureKDCB']
+__all__ = ['METHODS', 'MIN_SOURCE_ACCURACY', 'CACHE_STORES', 'freeze', 'Method', 'register_method', 'get_method', 'FeatureHook',
+           'SourceCB', 'warn_weak_source', 'DCATCB', 'SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB',
+           'logit_kd_loss', 'LogitKDCB', 'FeatureKDCB']
 
 # %% ../nbs/06_methods.ipynb #08c85f99
 from .cross_attention_loss import attention_scores, scores_loss, cross_attention_loss, DEFAULT_LAYOUT
@@ -216,6 +217,30 @@ class SourceCB(Callback):
         warnings.warn("SourceCB.source_input is now SourceCB.source_modality", DeprecationWarning, stacklevel=2)
         return self.source_modality
 
+# %% ../nbs/06_methods.ipynb #6e0000a2
+MIN_SOURCE_ACCURACY = 0.3  # D-CAT warns when the frozen source is right on fewer training samples than this share
+
+def warn_weak_source(n_right:int, # training samples the frozen source classifies correctly
+                     n:int, # training samples counted
+                     method:str='D-CAT', # who warns
+                    )->bool: # True if it warned
+    """Warn when the frozen source is right on fewer than `MIN_SOURCE_ACCURACY` of the training samples.
+
+    Args:
+        n_right: training samples the frozen source classifies correctly
+        n: training samples counted
+        method: who warns
+
+    Returns:
+        True if it warned
+    """
+    if n == 0 or n_right / n >= MIN_SOURCE_ACCURACY: return False
+    warnings.warn(f"{method}: the frozen source is right on only {n_right / n:.0%} of the training samples "
+                  f"({n_right} of {n}; MIN_SOURCE_ACCURACY is {MIN_SOURCE_ACCURACY:.0%}). D-CAT's mask keeps only "
+                  "those, so the target learns little from it: check that the source reads this sensor, predicts these "
+                  "classes in this order, and was trained long enough", stacklevel=2)
+    return True
+
 # %% ../nbs/06_methods.ipynb #6a345a2e
 class DCATCB(SourceCB):
     """D-CAT: add `lam * cross_attention_loss(target kqv, source kqv, mask=source is right)` to the loss.
@@ -243,6 +268,9 @@ class DCATCB(SourceCB):
                 ):
         super().__init__(source, source_modality, lam)
         self.use_mask, self.normalize, self.layout, self.lam_kd, self.T = use_mask, normalize, layout, lam_kd, T
+    def before_fit(self, learn):
+        super().before_fit(learn)
+        self.right, self.seen = 0, 0  # how often the source is right, over the first training epoch
     def after_loss(self, learn):
         if learn.extras is None: raise ValueError("D-CAT needs a target model that returns (logits, (k, q, v))")
         mask = learn.source_mask if self.use_mask else None
@@ -251,6 +279,11 @@ class DCATCB(SourceCB):
         learn.add_loss('ca', self.lam * ca)
         learn.loss_terms['mask'] = learn.source_mask.float().mean()
         if self.lam_kd: learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, learn.source_logits, self.T))
+        if learn.training and self.seen is not None:
+            self.right, self.seen = self.right + learn.source_mask.sum(), self.seen + len(learn.source_mask)
+    def after_train(self, learn):
+        if self.seen: warn_weak_source(int(self.right), self.seen)
+        self.seen = None  # counted once per fit
 
 
 # %% ../nbs/06_methods.ipynb #3f9b5716
@@ -395,10 +428,12 @@ class CachedDCATCB(Callback):
                 ):
         self.live = DCATCB(source, source_modality, lam, use_mask, cache.normalize, cache.layout, lam_kd, T)
         self.cache, self.lam, self.use_mask, self.lam_kd, self.T, self.checked = cache, lam, use_mask, lam_kd, T, False
-    def before_fit(self, learn):
+    def before_validate(self, learn):
         self.live.before_fit(learn)
         self.checked = False
-    before_validate = before_fit
+    def before_fit(self, learn):
+        self.before_validate(learn)
+        warn_weak_source(int(self.cache.correct.sum()), len(self.cache))
     def after_loss(self, learn):
         if not learn.training:
             self.live.after_pred(learn)
@@ -419,11 +454,19 @@ class CachedDCATCB(Callback):
         if self.lam_kd:
             learn.add_loss('kd', self.lam_kd * logit_kd_loss(learn.preds, rows['logits'], self.T))
     def _check(self, learn, s_src):
-        with torch.no_grad(): _, (k, q, v) = self.live.source(learn.batch[self.live.source_modality])
+        x = learn.batch[self.live.source_modality]
+        with torch.no_grad(): _, (k, q, v) = self.live.source(x)
         live = attention_scores(k, v, normalize=self.cache.normalize, layout=self.cache.layout)
         # a tolerance above float rounding and TF32 convolutions (~3e-4), far below what augmented inputs change (~0.1)
-        if not torch.allclose(live, s_src, atol=5e-3):
-            raise ValueError("cached source scores differ from a live source pass: the inputs are augmented or the "
+        if torch.allclose(live, s_src, atol=5e-3): return
+        if not torch.isfinite(x).all():
+            bad = torch.nonzero(~torch.isfinite(x.flatten(1)).all(1)).flatten().tolist()
+            raise ValueError(f"the source's input {self.live.source_modality!r} holds NaN or inf (rows {bad[:5]} of the "
+                             "first batch), so its scores are NaN: find and fix those readings in the training data")
+        if not (torch.isfinite(s_src).all() and torch.isfinite(live).all()):
+            raise ValueError("the source's attention scores are NaN or inf although its input is finite: "
+                             "its weights are not finite (a source that diverged); train it again")
+        raise ValueError("cached source scores differ from a live source pass: the inputs are augmented or the "
                              "cache was built on another dataset; train without `cache_source`")
 
 

@@ -6,7 +6,7 @@ Docs: https://d-cat-dev.github.io/d_cat/pipeline.html.md"""
 
 # %% ../nbs/06b_pipeline.ipynb #6b000004
 from __future__ import annotations
-import copy
+import copy, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -212,6 +212,40 @@ def _test_best_and_last(learn, test_dl, last:LastWeightsCB)->tuple[dict, dict]:
     unwrap(learn.model).load_state_dict(best_state)  # the returned model is the best-validation one
     return test_best, test_last
 
+# %% ../nbs/06b_pipeline.ipynb #6b0000a2
+def _source_width(source:nn.Module, sample:dict, source_modality:str)->tuple:
+    "(d_model, n_heads) of the source's attention: from its `config`, else from one forward pass (n_heads None: one matrix)."
+    config = getattr(unwrap(source), 'config', None)
+    if isinstance(config, dict) and 'd_model' in config: return config['d_model'], config.get('n_heads')
+    was, device = source.training, next(source.parameters()).device
+    try:
+        with torch.no_grad(): k = source.eval()(sample[source_modality][None].to(device))[1][0]
+    except Exception: return None, None  # cannot tell: the first batch will
+    finally: source.train(was)
+    return (k.shape[1] * k.shape[-1], k.shape[1]) if k.ndim == 4 else (k.shape[-1], None)
+
+def _check_source_model(source, source_modality, m, splits, cfg):
+    "Refuse a source of another width for D-CAT's scores; warn when it records no classes."
+    meta = model_meta(source)
+    check_meta(meta, source_modality, splits.info.classes, 'the source model', strict=False)
+    if meta.get('classes') is None:
+        warnings.warn(f"the source model records no classes (it was not built or loaded by d_cat), so its class order "
+                      f"is unchecked: it must predict {list(splits.info.classes)}, in this order. Record them with "
+                      "d_cat.checkpoints.set_meta(source, modality=..., classes=...) to have them checked")
+    if 'layout' not in m.knobs: return  # only D-CAT compares attention scores
+    d_s, h_s = _source_width(source, splits.train[0], source_modality)
+    if d_s is not None and (d_s != cfg.d_model or (h_s is not None and h_s != cfg.n_heads)):
+        raise ValueError(f"the source's attention has d_model={d_s}{f' with {h_s} heads' if h_s else ''}, the target's "
+                         f"would have d_model={cfg.d_model} with {cfg.n_heads} heads: {m.name} compares their attention "
+                         f"scores, so both need the same d_model and number of heads. Train the target with "
+                         f"TransferConfig(d_model={d_s}{f', n_heads={h_s}' if h_s else ''}), or the source with the target's")
+
+def _check_training(splits:Splits, m, modality, source, source_modality, cfg, evaluate_test:bool):
+    "Every check that can refuse a training before it starts (one place, called first by `train_classifier`)."
+    _check_sensors(splits.info, m, modality, source_modality)
+    splits.check(need=('train', 'valid', 'test') if evaluate_test else ('train', 'valid'), warn=False)
+    if source is not None: _check_source_model(source, source_modality, m, splits, cfg)
+
 # %% ../nbs/06b_pipeline.ipynb #2335d450
 @legacy_args('method', 'source', 'source_modality', 'cfg', 'seed', 'tracking', 'quiet', 'device', mlflow='tracking')
 def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
@@ -247,7 +281,7 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
     cfg, m, info = cfg or TransferConfig(), get_method(method), splits.info
     if not m.needs_source: source = None  # a method without a source model records none ...
     if not (m.needs_source or m.reads_batch): source_modality = None  # ... nor a sensor, unless it reads it
-    _check_sensors(info, m, modality, source_modality)
+    _check_training(splits, m, modality, source, source_modality, cfg, evaluate_test)
     device = torch.device(device) if device is not None else default_device()
     if source is not None: source = copy.deepcopy(source)  # freezing and moving it must not touch the caller's model
     method_cbs, train_ds = m.callbacks(source, source_modality, cfg, splits.train, device)  # before seeding
@@ -274,6 +308,8 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
         if m.reads_batch and not m.fusion:
             subsets = {'+'.join(s): learn.validate(SensorSubset(test_dl.dl, list(s)))
                        for s in sensor_subsets(unwrap(model).sensors)}
+        if track: track.log_final({f'test_{w}_{k}': v for w, r in (('best', test_best), ('last', test_last))
+                                   for k, v in r.items()})  # the same run as the training
     return TrainResult(learn.model.cpu().eval(), method, modality, learn.history, early.best_epoch, test_best,
                        test_last, track.run_id if track else None, source_modality, subsets)
 

@@ -15,7 +15,8 @@ import torch
 
 # %% auto #0
 __all__ = ['ExperimentResult', 'STUDY', 'STUDY_SEEDS', 'STUDY_TUNING_SEEDS', 'STUDY_CONFIG', 'calibrate', 'estimate_seconds',
-           'log_job', 'StudyResult', 'run_study', 'machine', 'write_study', 'load_study', 'plan_jobs', 'run_experiment']
+           'log_job', 'StudyResult', 'run_study', 'machine', 'write_study', 'load_study', 'plan_jobs', 'own_dataset',
+           'run_experiment']
 
 # %% ../nbs/07b_study.ipynb #444c0b4c
 from fastprogress.fastprogress import progress_bar
@@ -361,12 +362,59 @@ def plan_jobs(dataset:str, # a key of `DATASETS`
     plan = DatasetPlan(dataset, tuple(splits), directions, sensors=modalities)
     return source_jobs(plan, seeds), final_jobs(plan, list(methods), {}, seeds)
 
+# %% ../nbs/07b_study.ipynb #5fb30171
+import re
+from typing import Callable
+from .data.core import Splits
+from .experiment import DATASETS, _DATA_CACHE
+
+# %% ../nbs/07b_study.ipynb #2a6c038a
+_BUNDLED = frozenset(DATASETS)  # the library's own names, which your data cannot take
+
+def own_dataset(dataset:str|Splits|Callable, # a name, or your `Splits`, or your function `seed -> Splits`
+                name:str|None=None, # the name to register it under (default: the function's name, or 'my_splits')
+                splits=None, # the requested splits: your data has one, 'id' (None: 'id')
+                workers:int=1, # worker processes: your data lives in this process, so 1
+               )->tuple[str, tuple]: # (the dataset's name, its splits)
+    """Register your `Splits` or function `seed -> Splits` in `DATASETS` (this process only); names pass through.
+
+    Args:
+        dataset: a name, or your `Splits`, or your function `seed -> Splits`
+        name: the name to register it under (default: the function's name, or 'my_splits')
+        splits: the requested splits: your data has one, 'id' (None: 'id')
+        workers: worker processes: your data lives in this process, so 1
+
+    Returns:
+        (the dataset's name, its splits)
+    """
+    if isinstance(dataset, str):
+        if name is not None: raise ValueError(f"name={name!r} names your own Splits or function, not {dataset!r}")
+        return dataset, tuple(splits or ('id', 'ood'))
+    if isinstance(dataset, Splits): f, default = (lambda split, seed, **options: dataset), 'my_splits'
+    elif callable(dataset):
+        f, default = (lambda split, seed, **options: dataset(seed, **options)), getattr(dataset, '__name__', '')
+    else: raise TypeError(f"dataset must be a dataset's name, a Splits or a function seed -> Splits, "
+                          f"got {type(dataset).__name__}")
+    name = name or (default if re.fullmatch(r'[\w.-]+', default) else 'my_data')
+    if not re.fullmatch(r'[\w.-]+', name):
+        raise ValueError(f"name {name!r}: use letters, digits, '_', '.' or '-' (it names files and MLflow runs)")
+    if name in _BUNDLED: raise ValueError(f"{name!r} is a bundled dataset; give your data another name")
+    if tuple(splits or ('id',)) != ('id',):
+        raise ValueError(f"your own data has one split, 'id' (subjects are yours to hold out), got {splits!r}")
+    if workers > 1:
+        raise ValueError(f"your {type(dataset).__name__} lives in this process, but workers={workers} are new "
+                         "processes that import a dataset by name: use workers=1, or put a function (split, seed) -> "
+                         "Splits in a module on the Python path and give 'module:function'")
+    DATASETS[name] = f
+    for k in [k for k in _DATA_CACHE if k[0] == name]: del _DATA_CACHE[k]  # the same name may hold other data now
+    return name, ('id',)
+
 # %% ../nbs/07b_study.ipynb #e458c14c
 @legacy_args('splits', 'directions', 'methods', 'seeds', 'cfg', 'out', 'workers', 'tracking', 'tracking_uri', 'show',
              mlflow='tracking')
-def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`, or 'module:function' for your own data
+def run_experiment(dataset:str|Splits|Callable='watch_imu', # a key of `DATASETS`, 'module:function', or your data
                    *,
-                   splits=('id', 'ood'), # 'id' and/or 'ood'
+                   splits=None, # 'id' and/or 'ood' (None: both; your `Splits` or function: 'id' only)
                    directions=None, # 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
                    methods=METHODS, # which registered methods
                    seeds=(0, 1, 2), # final seeds, each with its own data split
@@ -381,12 +429,13 @@ def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`, or 'module:fu
                    fractions=(1.0,), # shares of the training recordings the target trains on
                    data:dict|None=None, # options of the dataset's function
                    resume:bool=False, # skip jobs a previous run of the same folder finished
+                   name:str|None=None, # your data's name in the results (default: the function's name, or 'my_splits')
                   )->StudyResult:
     """Every method on one dataset, optionally tuned on validation first; write and print the results tables.
 
     Args:
-        dataset: a key of `DATASETS`, or 'module:function' for your own data
-        splits: 'id' and/or 'ood'
+        dataset: a key of `DATASETS`, 'module:function', or your data
+        splits: 'id' and/or 'ood' (None: both; your `Splits` or function: 'id' only)
         directions: 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
         methods: which registered methods
         seeds: final seeds, each with its own data split
@@ -401,8 +450,10 @@ def run_experiment(dataset:str='watch_imu', # a key of `DATASETS`, or 'module:fu
         fractions: shares of the training recordings the target trains on
         data: options of the dataset's function
         resume: skip jobs a previous run of the same folder finished
+        name: your data's name in the results (default: the function's name, or 'my_splits')
     """
-    plan = DatasetPlan(dataset, tuple(splits), directions, tuple(fractions), data or {})
+    dataset, splits = own_dataset(dataset, name, splits, workers)
+    plan = DatasetPlan(dataset, splits, directions, tuple(fractions), data or {})
     res = run_study([plan], methods=methods, seeds=seeds, tuning_seeds=tuning_seeds, grid=grid, cfg=cfg, out=out,
                     workers=workers, tracking=tracking, tracking_uri=tracking_uri, resume=resume, show=show)
     if show: print(res.markdown())

@@ -1,7 +1,7 @@
 "Launch tests/ddp_train.py on 2 CPU processes (gloo) and check what DDP promises."
 import os, socket, subprocess, sys
 from pathlib import Path
-import torch
+import pytest, torch
 
 HERE = Path(__file__).parent
 
@@ -18,10 +18,21 @@ def torchrun(script:str, out:Path, timeout:int):
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
 
-def test_ddp_two_cpu_processes(tmp_path):
-    torchrun('ddp_train.py', tmp_path, timeout=120)
-    r0, r1 = (torch.load(tmp_path/f'result_rank{r}.pt', weights_only=True) for r in (0, 1))
+@pytest.fixture(scope='module')
+def ddp_run(tmp_path_factory):
+    "Run tests/ddp_train.py once under torchrun; its folder holds each rank's results and checkpoint."
+    out = tmp_path_factory.mktemp('ddp')
+    torchrun('ddp_train.py', out, timeout=180)
+    return out
+
+@pytest.fixture(scope='module')
+def ddp_results(ddp_run): return [torch.load(ddp_run/f'result_rank{r}.pt', weights_only=True) for r in (0, 1)]
+
+def test_ddp_two_cpu_processes(ddp_run, ddp_results):
+    tmp_path, (r0, r1) = ddp_run, ddp_results
     assert r0['world_size'] == 2 and r0['backend'] == 'gloo'
+    assert r0['still_open'] and r1['still_open']  # the process group DDPCB opened serves the script's next fit ...
+    for r in (0, 1): assert (tmp_path/f'closed_at_exit_rank{r}').read_text() == 'True'  # ... and is closed at exit
     assert r0['wrapper'] == r1['wrapper'] == ['DistributedDataParallel']
     # both ranks end with identical weights (although they started from different seeds)
     assert r0['weights'].keys() == r1['weights'].keys()
@@ -40,6 +51,12 @@ def test_ddp_two_cpu_processes(tmp_path):
     ck = torch.load(tmp_path/'checkpoint_rank0.pt', weights_only=True)
     assert ck['epochs_done'] == 2
     for k in r0['weights']: assert torch.equal(ck['model'][k], r0['weights'][k]), k
+
+def test_ddp_metrics_count_each_sample_once(ddp_results):
+    "95 samples on 2 ranks: the sampler's padding (one repeated sample) is not counted in the training metrics."
+    for r in ddp_results:
+        for k in ('accuracy', 'f1_macro'):
+            assert abs(r['odd_history'][0][f'train_{k}'] - r['odd_direct'][k]) < 1e-9, (k, r['odd_history'], r['odd_direct'])
 
 def test_ddp_two_stage_pipeline(tmp_path):
     "The real pipeline under torchrun: every rank ends with the same target; the seed still changes the training."
