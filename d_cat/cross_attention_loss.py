@@ -16,7 +16,7 @@ __all__ = ['LAYOUTS', 'DEFAULT_LAYOUT', 'FORMS', 'cross_attention_loss_naive', '
 
 # %% ../nbs/00_cross_attention_loss.ipynb #9b9dca07
 LAYOUTS = ('per_head', 'full')  # one d_head x d_head score matrix per head, or one d x d matrix over the merged heads
-DEFAULT_LAYOUT = 'per_head'  # the default of every function here; the study in "Does D-CAT work?" chooses it
+DEFAULT_LAYOUT = 'per_head'  # the default of every function here: chosen on the study's validation runs (see below)
 
 def _check_choice(value, choices:tuple, name:str):
     "Raise a ValueError that names `name` and its choices unless `value` is one of `choices`."

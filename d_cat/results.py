@@ -166,10 +166,10 @@ def gains_matrix(table:pd.DataFrame, # from `results_table`, one fraction
         methods: columns, in this order (default: every method in the table but unimodal)
     """
     t = table[table.method != 'unimodal']
-    methods = list(methods) if methods is not None else list(dict.fromkeys(t.method))
+    methods = list(methods) if methods is not None else sorted(dict.fromkeys(t.method), key=_order)
     unknown = sorted(set(methods) - set(t.method))
     if unknown: raise ValueError(f"gains_matrix: no rows for methods {unknown}; the table has {sorted(set(t.method))}")
-    head = ['dataset', 'split', 'direction', 'unimodal F1 (%)'] + [m + (' ⁺' if _fusion(m) else '') for m in methods]
+    head = ['dataset', 'split', 'direction', 'unimodal F1 (%)'] + [m + (' ⁺' if _fusion(m) or ALL_SENSORS in m else '') for m in methods]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for (ds, split, d), g in table.groupby(['dataset', 'split', 'direction'], sort=False):
         g = g.set_index('method')
