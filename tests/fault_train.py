@@ -16,9 +16,9 @@ from d_cat.data.core import dataloaders
 from d_cat.data.offline import basic_motions
 
 class KillMidEpoch(Callback):
-    "SIGKILL this process at batch 2 of epoch 2 (0-based): no Python cleanup, no handler, as `kill -9` does."
+    "SIGKILL this process at batch 1 of epoch 2 (0-based; BasicMotions has 2 training batches of 16): as `kill -9` does."
     def before_batch(self, learn):
-        if learn.training and learn.epoch == 2 and learn.iter == 2: os.kill(os.getpid(), signal.SIGKILL)
+        if learn.training and learn.epoch == 2 and learn.iter == 1: os.kill(os.getpid(), signal.SIGKILL)
 
 if __name__ == '__main__':
     out, mode = Path(sys.argv[1]), sys.argv[2]
