@@ -77,6 +77,15 @@ class LateFusionClassifier(nn.Module):
         return self.head(self.drop(self.forward_features(batch))), None
 
 # %% ../nbs/02b_fusion.ipynb #db9888a9
+def _sensor_encoders(info, modalities, d_model:int, encoder_kwargs, caller:str)->dict:
+    "One encoder per chosen modality (all when `modalities` is None); unknown names are refused, naming `caller`."
+    names = list(info.modalities) if modalities is None else list(modalities)
+    unknown = [n for n in names if n not in info.modalities]
+    if unknown:
+        raise ValueError(f"{caller}: {unknown} not among the data's modalities {list(info.modalities)}")
+    kw = encoder_kwargs or {}
+    return {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
+
 def build_late_fusion(info:DataInfo, # a DataInfo (or any object with .modalities: name -> spec, and .classes)
                       d_model:int=64, # token width
                       n_heads:int=4, # attention heads
@@ -96,12 +105,7 @@ def build_late_fusion(info:DataInfo, # a DataInfo (or any object with .modalitie
         modalities: which modalities to fuse; None: all of them
         encoder_kwargs: modality name -> kwargs for its encoder
     """
-    names = list(info.modalities) if modalities is None else list(modalities)
-    unknown = [n for n in names if n not in info.modalities]
-    if unknown:
-        raise ValueError(f"build_late_fusion: {unknown} not among the data's modalities {list(info.modalities)}")
-    kw = encoder_kwargs or {}
-    encoders = {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
+    encoders = _sensor_encoders(info, modalities, d_model, encoder_kwargs, 'build_late_fusion')
     return LateFusionClassifier(encoders, len(info.classes), d_model, n_heads, n_blocks, dropout)
 
 # %% ../nbs/02b_fusion.ipynb #df000006
@@ -316,14 +320,9 @@ def build_dropout_fusion(info:DataInfo, # a DataInfo (or any object with .modali
         modalities: the sensors to use; None: all (the others are skipped in batches)
         encoder_kwargs: modality name -> kwargs for its encoder
     """
-    names = list(info.modalities) if modalities is None else list(modalities)
-    unknown = [n for n in names if n not in info.modalities]
-    if unknown:
-        raise ValueError(f"build_dropout_fusion: {unknown} not among the data's modalities {list(info.modalities)}")
-    kw = encoder_kwargs or {}
-    encoders = {n: build_encoder(info.modalities[n], d_model, **kw.get(n, {})) for n in names}
+    encoders = _sensor_encoders(info, modalities, d_model, encoder_kwargs, 'build_dropout_fusion')
     return DropoutFusionClassifier(encoders, len(info.classes), d_model, n_heads, n_blocks, dropout, p_drop,
-                                   ignore=[n for n in info.modalities if n not in names])
+                                   ignore=[n for n in info.modalities if n not in encoders])
 
 # %% ../nbs/02b_fusion.ipynb #8a535a51
 CLASSIFIERS = ('ModalityClassifier', 'LateFusionClassifier', 'DropoutFusionClassifier')
