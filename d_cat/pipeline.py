@@ -17,7 +17,8 @@ __all__ = ['TransferConfig', 'TrainResult', 'save_classifier', 'load_classifier'
            'train_source', 'train_target', 'train_late_fusion']
 
 # %% ../nbs/06b_pipeline.ipynb #6b000005
-from .learner import Learner, Callback, EarlyStoppingCB, set_seed, unwrap, default_device, uses_cuda_graphs
+from .learner import Learner, Callback, EarlyStoppingCB, set_seed, unwrap, default_device
+from .speed import uses_cuda_graphs
 from .checkpoints import atomic_save, set_meta, model_meta, check_meta
 from .tracking import MLflowCB, default_tracking_uri, run_name
 from .ddp import DDPCB
