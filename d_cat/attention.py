@@ -190,6 +190,7 @@ def _mha_args(args, kwargs):
     vals = list(args[:3]) + [kwargs[n] for n in names[len(args[:3]):]]
     return vals
 
+# %% ../nbs/01_attention.ipynb #2c6870b1
 @contextmanager
 def capture_kqv(model:nn.Module, # a model containing nn.MultiheadAttention (or MultiHeadSelfAttention) modules
                 modules=None, # None: every attention module; or a list of modules or their names in `model`

@@ -12,9 +12,10 @@ import numpy as np
 import torch
 from matplotlib import colormaps
 from torch import Tensor
+from fastcore.basics import patch
 
 from .cross_attention_loss import attention_scores
-from .learner import Callback
+from .callback import Callback
 
 # %% auto #0
 __all__ = ['summary_writer_class', 'step_scores', 'scores_image', 'TensorBoardCB']
@@ -126,27 +127,32 @@ class TensorBoardCB(Callback):
             if isinstance(kqv, (tuple, list)) and len(kqv) == 3 and len(kqv[0]) == len(learn.yb): source = kqv
         self.scores = step_scores(learn.extras, source)
 
-    def after_epoch(self, learn):
-        if self.writer is None: return
-        self.step = learn.epoch
-        for k, v in learn.log.items():
-            if k != 'epoch': self.writer.add_scalar(k, float(v), self.step)
-        for i, group in enumerate(learn.opt.param_groups):
-            self.writer.add_scalar('lr' if i == 0 else f'lr_{i}', group['lr'], self.step)
-        if self.scores:
-            vmax = max(float(s.abs().max()) for s in self.scores.values())  # one colour scale for all of them
-            for name, s in self.scores.items():
-                image = scores_image(s[:self.max_heads], vmax)
-                self.writer.add_image(f'scores/{name}', image, self.step, dataformats='HWC')
-        self.scores = None
-        self.writer.flush()
+# %% ../nbs/05d_tensorboard.ipynb #tb0000a2
+@patch
+def after_epoch(self:TensorBoardCB, learn):
+    if self.writer is None: return
+    self.step = learn.epoch
+    for k, v in learn.log.items():
+        if k != 'epoch': self.writer.add_scalar(k, float(v), self.step)
+    for i, group in enumerate(learn.opt.param_groups):
+        self.writer.add_scalar('lr' if i == 0 else f'lr_{i}', group['lr'], self.step)
+    if self.scores:
+        vmax = max(float(s.abs().max()) for s in self.scores.values())  # one colour scale for all of them
+        for name, s in self.scores.items():
+            image = scores_image(s[:self.max_heads], vmax)
+            self.writer.add_image(f'scores/{name}', image, self.step, dataformats='HWC')
+    self.scores = None
+    self.writer.flush()
 
-    def log_figure(self, fig, name:str)->bool:
-        "Write a matplotlib figure at the current epoch (called by `learn.log_figure`); False when not writing."
-        if self.writer is None: return False
-        self.writer.add_figure(str(Path(name).with_suffix('')), fig, self.step, close=False)
-        return True
+# %% ../nbs/05d_tensorboard.ipynb #tb0000a4
+@patch
+def log_figure(self:TensorBoardCB, fig, name:str)->bool:
+    "Write a matplotlib figure at the current epoch (called by `learn.log_figure`); False when not writing."
+    if self.writer is None: return False
+    self.writer.add_figure(str(Path(name).with_suffix('')), fig, self.step, close=False)
+    return True
 
-    def cleanup_fit(self, learn):
-        if self.writer is not None: self.writer.close()
-        self.writer = None
+@patch
+def cleanup_fit(self:TensorBoardCB, learn):
+    if self.writer is not None: self.writer.close()
+    self.writer = None

@@ -64,6 +64,7 @@ def prepare_store(uri:str, # the tracking URI
         db.parent.mkdir(parents=True, exist_ok=True)
         SqlAlchemyStore(uri, _artifacts_beside(db)).engine.dispose()  # creates the tables and `Default` beside it
 
+# %% ../nbs/05b_tracking.ipynb #0b5c0a02
 def mlflow_experiment(client, # an `mlflow.MlflowClient`
                       name:str, # experiment name
                       tracking_uri:str|None=None, # the client's store (default: `default_tracking_uri()`)
@@ -85,6 +86,7 @@ def mlflow_experiment(client, # an `mlflow.MlflowClient`
     db = _sqlite_path(uri)
     return client.create_experiment(name, artifact_location=_artifacts_beside(db) if db is not None else None)
 
+# %% ../nbs/05b_tracking.ipynb #0b5c0a04
 def run_name(method:str, # the training method, e.g. 'dcat'
              modality:str|None=None, # the trained sensor (None: every sensor, as late fusion)
              source_modality:str|None=None, # the frozen source's sensor, for a transfer method
@@ -102,7 +104,6 @@ def run_name(method:str, # the training method, e.g. 'dcat'
     """
     what = f"{source_modality}->{modality}" if source_modality else (modality or 'all sensors')
     return ':'.join([method, what] + ([split] if split else []) + ([f'seed{seed}'] if seed is not None else []))
-
 
 # %% ../nbs/05b_tracking.ipynb #b10ebee2
 class MLflowCB(Callback):
@@ -192,6 +193,7 @@ def _start(self:MLflowCB, learn):
             if not resumed: self._log_params(learn)
     except Exception as e: self._fail('starting the run', e)
 
+# %% ../nbs/05b_tracking.ipynb #0b5c0a06
 @patch
 def _log_params(self:MLflowCB, learn):
     model, dl = unwrap(learn.model), learn.dls[0]
@@ -203,6 +205,7 @@ def _log_params(self:MLflowCB, learn):
     meta = model_meta(model)
     if meta: self.mlflow.log_dict(meta, 'model_meta.json')
 
+# %% ../nbs/05b_tracking.ipynb #0b5c0a08
 @patch
 def before_epoch(self:MLflowCB, learn):
     if self.active and not self.started: self._start(learn)
