@@ -33,7 +33,7 @@ def _smaller_store(k:Tensor, layout:str)->str:
 # %% ../nbs/06a_source_score_cache.ipynb #29d4e960
 def _source_pass(source:nn.Module, ds:Dataset, source_modality:str, device:torch.device, batch_size:int,
                  normalize:bool, layout:str, store:str|None)->tuple:
-    "One pass of the frozen source over `ds`, in order: its tables by name (scores, or k and v; logits; correct), the store."
+    "One pass of the frozen source over `ds`, in order: its tables (scores or k, v; logits; correct) and the store."
     parts = {'scores': [], 'k': [], 'v': [], 'logits': [], 'correct': []}
     with torch.inference_mode():
         for b in DataLoader(ds, batch_size=batch_size, shuffle=False):
