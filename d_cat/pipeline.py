@@ -1,4 +1,4 @@
-"""Train the source sensor's classifier, freeze it, then train the target sensor's classifier by any registered method under the same budget; save, load and check classifiers.
+"""Train the source sensor's classifier, freeze it, then train the target sensor's classifier by any registered method under the same budget, with every check before training starts.
 
 Docs: https://d-cat-dev.github.io/d_cat/pipeline.html.md"""
 
@@ -13,23 +13,24 @@ import torch
 import torch.nn as nn
 
 # %% auto #0
-__all__ = ['TransferConfig', 'TrainResult', 'save_classifier', 'load_classifier', 'LastWeightsCB', 'train_classifier',
-           'train_source', 'train_target', 'train_late_fusion']
+__all__ = ['TransferConfig', 'TrainResult', 'LastWeightsCB', 'train_classifier', 'train_source', 'train_target',
+           'train_late_fusion']
 
 # %% ../nbs/06b_pipeline.ipynb #6b000005
 from .learner import Learner, Callback, EarlyStoppingCB, set_seed, unwrap, default_device
 from .speed import uses_cuda_graphs
-from .checkpoints import atomic_save, set_meta, model_meta, check_meta
-from .tracking import MLflowCB, default_tracking_uri, run_name
+from .checkpoints import set_meta, model_meta, check_meta
+from .tracking import MLflowCB, run_name
 from .ddp import DDPCB
 from .methods import METHODS, get_method
 from .encoders import build_classifier
-from .fusion import build_late_fusion, classifier_from_config, SensorSubset, sensor_subsets
+from .fusion import build_late_fusion, SensorSubset, sensor_subsets
+from .saving import save_classifier, load_classifier
 from .cross_attention_loss import DEFAULT_LAYOUT, LAYOUTS
 from .data.core import Splits, dataloaders
 from .compat import legacy_args
 
-# %% ../nbs/06b_pipeline.ipynb #66f45b03
+# %% ../nbs/06b_pipeline.ipynb #3b32d76a
 @dataclass
 class TransferConfig:
     """The budget every method shares, so comparisons are fair.
@@ -74,6 +75,7 @@ class TransferConfig:
         if self.layout not in LAYOUTS: raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
     def to_dict(self)->dict: return dict(self.__dict__)
 
+# %% ../nbs/06b_pipeline.ipynb #10f9aa05
 @dataclass
 class TrainResult:
     """A trained model and its numbers: history per epoch, test metrics at the best-validation and the last epoch.
@@ -109,71 +111,6 @@ class TrainResult:
     def meta(self)->dict:
         "What the model is (`d_cat.checkpoints.model_meta`): sensor, classes, method, architecture."
         return model_meta(self.model)
-
-# %% ../nbs/06b_pipeline.ipynb #8fd225a5
-def save_classifier(model:nn.Module, # a classifier with a `.config` (built by `d_cat.encoders`)
-                    path:str|Path, # file to write (a `.pt` checkpoint)
-                    modality:str|None=None, # the sensor it reads, if its record lacks it (see `set_meta`)
-                    classes:list|None=None, # class names in label order, if its record lacks them
-                   )->Path:
-    """Save `model` with its record (sensor, classes, config) and weights, atomically.
-
-    Args:
-        model: a classifier with a `.config` (built by `d_cat.encoders`)
-        path: file to write (a `.pt` checkpoint)
-        modality: the sensor it reads, if its record lacks it (see `set_meta`)
-        classes: class names in label order, if its record lacks them
-    """
-    meta = model_meta(model) | {k: v for k, v in (('modality', modality), ('classes', classes)) if v is not None}
-    if 'config' not in meta:
-        raise ValueError(f"{type(unwrap(model)).__name__} has no `.config`; build it with d_cat.encoders")
-    missing = [k for k in ('modality', 'classes') if meta.get(k) is None]
-    if missing:
-        raise ValueError(f"the model records no {' or '.join(missing)}: pass them, or record them with set_meta")
-    meta['classes'] = list(meta['classes'])
-    return atomic_save({'meta': meta, 'state_dict': unwrap(model).state_dict()}, path)
-
-# %% ../nbs/06b_pipeline.ipynb #81801e05
-def _is_mlflow_uri(ref)->bool: return isinstance(ref, str) and ref.startswith(('runs:/', 'models:/', 'mlflow://'))
-
-def _load_mlflow(uri, tracking_uri):
-    import mlflow.artifacts, mlflow.pytorch, tempfile
-    uri = uri.replace('mlflow://', '', 1) if uri.startswith('mlflow://') else uri
-    with tempfile.TemporaryDirectory() as d:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=d,
-                                                    tracking_uri=tracking_uri or default_tracking_uri())
-        return mlflow.pytorch.load_model(local, map_location='cpu')
-
-@legacy_args(modality='source_modality')
-def load_classifier(ref:str|Path, # a `save_classifier` file or an MLflow model URI (runs:/, models:/, mlflow://)
-                    source_modality:str|None=None, # refuse a model of another sensor
-                    classes:list|None=None, # refuse a model with other classes (or another order)
-                    tracking_uri:str|None=None, # MLflow store of a `runs:/` or `models:/` URI (default: the usual one)
-                   )->nn.Module: # the classifier, in eval mode, with its record (`model_meta`)
-    """Load a trained classifier from a checkpoint file or MLflow, and check it is the one expected.
-
-    Args:
-        ref: a `save_classifier` file or an MLflow model URI (runs:/, models:/, mlflow://)
-        source_modality: refuse a model of another sensor
-        classes: refuse a model with other classes (or another order)
-        tracking_uri: MLflow store of a `runs:/` or `models:/` URI (default: the usual one)
-
-    Returns:
-        the classifier, in eval mode, with its record (`model_meta`)
-    """
-    if _is_mlflow_uri(ref): model = _load_mlflow(ref, tracking_uri)
-    else:
-        path = Path(ref)
-        if not path.is_file():
-            raise FileNotFoundError(f"no classifier file at {path} "
-                                    "(expected a file from save_classifier or an MLflow URI)")
-        ck = torch.load(path, map_location='cpu', weights_only=True)
-        meta = ck.get('meta') or {k: ck[k] for k in ('config', 'modality', 'classes')}  # files of d_cat <= 0.0.x
-        model = classifier_from_config(meta['config'])
-        model.load_state_dict(ck['state_dict'])
-        set_meta(model, **{k: v for k, v in meta.items() if k != 'config'})
-    check_meta(model_meta(model), source_modality, classes, str(ref))
-    return model.eval()
 
 # %% ../nbs/06b_pipeline.ipynb #54e0b1c9
 class LastWeightsCB(Callback):
@@ -247,7 +184,29 @@ def _check_training(splits:Splits, m, modality, source, source_modality, cfg, ev
     splits.check(need=('train', 'valid', 'test') if evaluate_test else ('train', 'valid'), warn=False)
     if source is not None: _check_source_model(source, source_modality, m, splits, cfg)
 
-# %% ../nbs/06b_pipeline.ipynb #2335d450
+# %% ../nbs/06b_pipeline.ipynb #da9aed6f
+def _loaders(splits:Splits, train_ds, m, modality, cfg, seed:int, device, evaluate_test:bool)->tuple:
+    "Training, validation and test loaders; a tuning run (`evaluate_test=False`) gets the validation split as its test."
+    data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid, splits.info, splits.normalizer)
+    cuda = dict(pin_memory=True) if device.type == 'cuda' else {}  # pinned batches copy to the GPU asynchronously
+    train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed,
+                                              drop_last=uses_cuda_graphs(cfg.compile), **cuda)  # CUDA graphs: one shape
+    if m.reads_batch and not m.fusion:  # a multi-sensor model deployed on one: select and test it on that one
+        valid_dl, test_dl = SensorSubset(valid_dl, modality), SensorSubset(test_dl, modality)
+    return train_dl, valid_dl, test_dl
+
+def _evaluate_test(learn, model, m, test_dl, last:LastWeightsCB, track)->tuple:
+    "Test metrics at the best and the last epoch (and per subset of its sensors for a multi-sensor model), logged."
+    test_best, test_last = _test_best_and_last(learn, test_dl, last)
+    subsets = None
+    if m.reads_batch and not m.fusion:
+        subsets = {'+'.join(s): learn.validate(SensorSubset(test_dl.dl, list(s)))
+                   for s in sensor_subsets(unwrap(model).sensors)}
+    if track: track.log_final({f'test_{w}_{k}': v for w, r in (('best', test_best), ('last', test_last))
+                               for k, v in r.items()})  # the same run as the training
+    return test_best, test_last, subsets
+
+# %% ../nbs/06b_pipeline.ipynb #7e5bea9b
 @legacy_args('method', 'source', 'source_modality', 'cfg', 'seed', 'tracking', 'quiet', 'device', mlflow='tracking')
 def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
                      modality:str|None, # the sensor to train on (None with method='late_fusion': every sensor)
@@ -289,12 +248,7 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
     set_seed(seed)
     model = set_meta(_build_model(m, info, modality, source_modality, cfg), modality=modality, classes=info.classes,
                      method=method, source_modality=source_modality, dataset=info.name)
-    data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid, info, splits.normalizer)
-    cuda = dict(pin_memory=True) if device.type == 'cuda' else {}  # pinned batches copy to the GPU asynchronously
-    train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed,
-                                              drop_last=uses_cuda_graphs(cfg.compile), **cuda)  # CUDA graphs: one shape
-    if m.reads_batch and not m.fusion:  # a multi-sensor model deployed on one: select and test it on that one
-        valid_dl, test_dl = SensorSubset(valid_dl, modality), SensorSubset(test_dl, modality)
+    train_dl, valid_dl, test_dl = _loaders(splits, train_ds, m, modality, cfg, seed, device, evaluate_test)
     early = EarlyStoppingCB('valid_f1_macro', mode='max', patience=cfg.patience, restore_best=True)
     last, track = LastWeightsCB(), _tracking_cb(tracking, method, modality, source_modality, seed, info, cfg)
     logs = ([track] if track else []) + list(cbs)
@@ -304,16 +258,9 @@ def train_classifier(splits:Splits, # train/valid/test data with its DataInfo
     learn.fit(cfg.epochs)
     learn.remove_cbs(method_cbs + logs)  # the test split measures the target alone
     test_best = test_last = subsets = None
-    if evaluate_test:
-        test_best, test_last = _test_best_and_last(learn, test_dl, last)
-        if m.reads_batch and not m.fusion:
-            subsets = {'+'.join(s): learn.validate(SensorSubset(test_dl.dl, list(s)))
-                       for s in sensor_subsets(unwrap(model).sensors)}
-        if track: track.log_final({f'test_{w}_{k}': v for w, r in (('best', test_best), ('last', test_last))
-                                   for k, v in r.items()})  # the same run as the training
+    if evaluate_test: test_best, test_last, subsets = _evaluate_test(learn, model, m, test_dl, last, track)
     return TrainResult(learn.model.cpu().eval(), method, modality, learn.history, early.best_epoch, test_best,
                        test_last, track.run_id if track else None, source_modality, subsets)
-
 
 # %% ../nbs/06b_pipeline.ipynb #574d01ee
 @legacy_args('cfg', 'seed', 'tracking', 'save_to', mlflow='tracking')

@@ -15,7 +15,12 @@ from .compat import moved_names
 _all_ = ['METHODS', 'freeze', 'FeatureHook', 'SourceCB', 'DCATCB', 'logit_kd_loss', 'LogitKDCB', 'FeatureKDCB',
          'SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB', 'save_classifier', 'load_classifier',
          'TransferConfig', 'TrainResult', 'LastWeightsCB', 'train_classifier', 'train_source', 'train_target']
-_PIPELINE = ('TransferConfig', 'TrainResult', 'LastWeightsCB', 'save_classifier', 'load_classifier',
-             'train_classifier', 'train_source', 'train_target')
-_MOVED = {name: 'd_cat.pipeline' if name in _PIPELINE else 'd_cat.methods' for name in _all_}
+_HOMES = {'d_cat.methods': ('METHODS',),
+          'd_cat.source_callbacks': ('freeze', 'FeatureHook', 'SourceCB', 'DCATCB', 'logit_kd_loss'),
+          'd_cat.distill': ('LogitKDCB', 'FeatureKDCB'),
+          'd_cat.score_cache': ('SourceScoreCache', 'SourceScoresDataset', 'CachedDCATCB'),
+          'd_cat.saving': ('save_classifier', 'load_classifier'),
+          'd_cat.pipeline': ('TransferConfig', 'TrainResult', 'LastWeightsCB', 'train_classifier', 'train_source',
+                             'train_target')}
+_MOVED = {name: module for module, names in _HOMES.items() for name in names}
 __getattr__ = moved_names('d_cat.transfer', _MOVED)

@@ -16,7 +16,7 @@ for seed in (0, 1):
 from d_cat.learner import Learner, set_seed
 from d_cat.data.core import dataloaders
 from d_cat.encoders import build_classifier
-from d_cat.methods import FeatureKDCB
+from d_cat.distill import FeatureKDCB
 set_seed(0)
 cb = FeatureKDCB(source.model, 'a')
 learn = Learner(build_classifier(splits.info.modalities['b'], splits.info.n_classes, d_model=16, n_heads=2),

@@ -5,7 +5,7 @@ import pytest, torch
 from d_cat.data.paper import paper_splits
 from d_cat.data.paper_fixtures import write_vggsound_fixture, write_uestc_fixture, write_dryad_fixture
 from d_cat.export import export_model, load_exported
-from d_cat.transfer import TransferConfig, train_source, train_target
+from d_cat.pipeline import TransferConfig, train_source, train_target
 
 torch.set_num_threads(1)
 CFG = TransferConfig(epochs=2, d_model=16, n_heads=2, batch_size=8)
