@@ -22,12 +22,14 @@ from fastcore.script import call_parse, store_true
 
 # %% ../nbs/09_bench.ipynb #47d29e69
 from .bench_steps import (machine_info, synchronize, time_fn, StepTimerCB, STEP_METHODS, step_benchmark,
-                               memory_benchmark, epoch_benchmark, profile_step, loss_benchmark, loader_benchmark)
+                               epoch_benchmark, loss_benchmark, loader_benchmark)
+from .bench_profile import memory_benchmark, profile_step
 from .bench_report import accuracy_table, bench_markdown, write_bench, verdicts
 from .data.core import DataInfo, ModalitySpec, PairedDataset, Splits
 from .data.offline import watch_imu, av_digits
+# measured in d_cat.bench_steps and d_cat.bench_profile, re-exported here
 _all_ = ['machine_info', 'synchronize', 'time_fn', 'StepTimerCB', 'STEP_METHODS', 'step_benchmark', 'memory_benchmark',
-         'epoch_benchmark', 'profile_step', 'loss_benchmark', 'loader_benchmark']  # measured in d_cat.bench_steps
+         'epoch_benchmark', 'profile_step', 'loss_benchmark', 'loader_benchmark']
 
 # %% ../nbs/09_bench.ipynb #a57aa6d4
 def readme_shapes(n_per_class:int=300, # pairs per digit (`av_digits`; at most 300)

@@ -1,4 +1,4 @@
-"""What `dcat-bench` measures and how: step time inside the `Learner`, peak memory, whole epochs with the real loaders, profiles of a step, the loss against its loop, loader throughput.
+"""What `dcat-bench` measures and how: step time inside the `Learner`, whole epochs with the real loaders, the loss against its loop, loader throughput (peak memory and profiles: `d_cat.bench_profile`).
 
 Docs: https://d-cat-dev.github.io/d_cat/bench_steps.html.md"""
 
@@ -6,13 +6,13 @@ Docs: https://d-cat-dev.github.io/d_cat/bench_steps.html.md"""
 
 # %% ../nbs/09a_bench_steps.ipynb #174d7421
 from __future__ import annotations
-import copy, gc, json, os, platform, statistics, tempfile, time, warnings
+import copy, os, platform, statistics, time
 from datetime import datetime, timezone
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['STEP_METHODS', 'cpu_model', 'machine_info', 'synchronize', 'time_fn', 'StepTimerCB', 'step_benchmark',
-           'memory_benchmark', 'epoch_benchmark', 'profile_step', 'loss_benchmark', 'loader_benchmark']
+           'epoch_benchmark', 'loss_benchmark', 'loader_benchmark']
 
 # %% ../nbs/09a_bench_steps.ipynb #b3fe247d
 import torch
@@ -24,7 +24,7 @@ from .learner import Learner, Callback, set_seed
 from .encoders import build_classifier
 from .methods import freeze, get_method
 from .pipeline import TransferConfig
-from .compat import legacy_args
+from .compat import legacy_args, moved_names
 from .data.core import Splits, dataloaders, loader_throughput
 from .data.offline import watch_imu, basic_motions, av_digits
 
@@ -190,90 +190,6 @@ def step_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu
                 ratio_live_cpu=cpu['dcat_live'] / cpu['unimodal'],
                 ratio_cached_cpu=cpu['dcat_cached'] / cpu['unimodal'])
 
-# %% ../nbs/09a_bench_steps.ipynb #3197ebe7
-def _cpu_peak_bytes(run)->int|None:
-    "Peak bytes of live tensors on the CPU while `run()` runs, from the torch profiler's memory timeline."
-    from torch.profiler import profile, ProfilerActivity
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True,
-                         with_stack=True) as prof:
-                run()
-            with tempfile.TemporaryDirectory() as d:
-                path = os.path.join(d, 'timeline.json')
-                prof.export_memory_timeline(path, device='cpu')
-                _, sizes = json.loads(Path(path).read_text())
-    except Exception as e:  # the timeline is a deprecated torch API: report, don't crash the benchmark
-        warnings.warn(f"CPU memory timeline unavailable ({type(e).__name__}: {e}); CPU peak memory not measured")
-        return None
-    return int(max(sum(s) for s in sizes)) if sizes else 0
-
-# %% ../nbs/09a_bench_steps.ipynb #015d15d1
-def _memory_summary(peaks:dict, cache:dict, device, batch_size:int, d_model:int, steps:int, compile)->dict:
-    "Peak bytes per method and their ratios to unimodal; a score cache kept on the GPU is left out of the cached ratio."
-    cuda = device.type == 'cuda'
-    ok = all(p for p in peaks.values())
-    resident = cache['bytes'] if cuda and cache['device'] and cache['device'] != 'cpu' else 0
-    return dict(device=str(device), batch_size=batch_size, d_model=d_model, steps=steps,
-                compile=compile, cache=cache, cache_bytes=cache['bytes'], resident_cache_bytes=resident,
-                method='torch.cuda.max_memory_allocated' if cuda else 'torch profiler memory timeline (CPU tensors)',
-                peak_bytes=peaks, ratio_live=peaks['dcat_live'] / peaks['unimodal'] if ok else None,
-                ratio_cached=(peaks['dcat_cached'] - resident) / peaks['unimodal'] if ok else None,
-                ratio_cached_with_cache=peaks['dcat_cached'] / peaks['unimodal'] if ok else None)
-
-# %% ../nbs/09a_bench_steps.ipynb #65b1f1b8
-@legacy_args(source_input='source_modality')
-def memory_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
-                     target:str='gyro', # the sensor being trained
-                     source_modality:str='acc', # the frozen source's sensor
-                     device='cpu', # where to train
-                     batch_size:int=64, # samples per step
-                     d_model:int=32, # token width of both models
-                     n_heads:int=4, # attention heads
-                     steps:int=3, # training steps measured per method (after as many warm-up steps on CUDA)
-                     seed:int=0, # seeds both models' initialisation
-                     compile=False, # `Learner(compile=...)` (False: eager)
-                    )->dict: # peak bytes per method, ratios to unimodal, the cache, and how they were measured
-    """Peak memory of a few training steps of each method in `STEP_METHODS`, one method at a time.
-
-    Args:
-        splits: `Splits` with both sensors; default `watch_imu('id')`
-        target: the sensor being trained
-        source_modality: the frozen source's sensor
-        device: where to train
-        batch_size: samples per step
-        d_model: token width of both models
-        n_heads: attention heads
-        steps: training steps measured per method (after as many warm-up steps on CUDA)
-        seed: seeds both models' initialisation
-        compile: `Learner(compile=...)` (False: eager)
-
-    Returns:
-        peak bytes per method, ratios to unimodal, the cache, and how they were measured
-    """
-    splits = splits if splits is not None else watch_imu('id')
-    device, info, cuda = torch.device(device), splits.info, torch.device(device).type == 'cuda'
-    peaks, cache = {}, dict(bytes=None, device=None, store=None, dtype=None)
-    for m in STEP_METHODS:
-        gc.collect(); _fresh_compiler(compile)
-        if cuda: torch.cuda.empty_cache(); base = torch.cuda.memory_allocated(device)
-        model, source = _models(info, target, source_modality, d_model, n_heads, device, seed)
-        if m == 'unimodal': source = None
-        cbs, ds = _step_cbs(m, source, source_modality, splits.train, device)
-        c = getattr(ds, 'cache', None)
-        if c is not None: cache = dict(bytes=c.nbytes, device=str(c.device), store=c.store, dtype=str(c.dtype)[6:])
-        learn = Learner(model, ([_fixed_batch(ds, batch_size)] * steps,), inputs=target, metrics=('accuracy',),
-                        quiet=True, device=device, cbs=cbs, compile=compile)
-        run = lambda: learn.fit(1, valid=False)
-        if cuda:
-            run()  # warm-up: compiles, creates the optimizer's state
-            torch.cuda.reset_peak_memory_stats(device)
-            run(); peaks[m] = torch.cuda.max_memory_allocated(device) - base
-        else: peaks[m] = _cpu_peak_bytes(run)
-        del learn, model, source, c, run, cbs, ds
-    return _memory_summary(peaks, cache, device, min(batch_size, len(splits.train)), d_model, steps, compile)
-
 # %% ../nbs/09a_bench_steps.ipynb #4be70b52
 def epoch_benchmark(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
                     target:str='gyro', # the sensor being trained
@@ -329,74 +245,6 @@ def epoch_benchmark(splits=None, # `Splits` with both sensors; default `watch_im
                 train_samples=len(splits.train), steps_per_epoch=len(dl), compile=compile, samples_per_s=sps,
                 prep_s=prep, ratio_live=sps['unimodal'] / sps['dcat_live'],
                 ratio_cached=sps['unimodal'] / sps['dcat_cached'])
-
-# %% ../nbs/09a_bench_steps.ipynb #3dc77d9a
-def _top_operators(prof, cuda:bool, steps:int, top:int)->tuple:
-    "From a finished `torch.profiler.profile`: busy microseconds in all, and the `top` kernels (CUDA) or operators."
-    from torch.autograd import DeviceType
-    kind, attr = (DeviceType.CUDA, 'self_device_time_total') if cuda else (DeviceType.CPU, 'self_cpu_time_total')
-    def us(e): return getattr(e, attr, None) or getattr(e, attr.replace('device', 'cuda'), 0) or 0
-    events = [e for e in prof.key_averages() if e.device_type == kind and us(e) > 0]
-    total = sum(us(e) for e in events) or 1
-    rows = [dict(name=e.key[:120], ms_per_step=us(e) / 1e3 / steps, share=us(e) / total, calls_per_step=e.count / steps)
-            for e in sorted(events, key=us, reverse=True)[:top]]
-    return total, rows
-
-# %% ../nbs/09a_bench_steps.ipynb #976821e8
-def profile_step(splits=None, # `Splits` with both sensors; default `watch_imu('id')`
-                 step:str='dcat_live', # one of `STEP_METHODS`
-                 target:str='gyro', # the sensor being trained
-                 source_modality:str='acc', # the frozen source's sensor
-                 device='cpu', # where to train
-                 batch_size:int=64, # samples per step
-                 d_model:int=32, # token width of both models
-                 n_heads:int=4, # attention heads
-                 steps:int=10, # profiled steps
-                 warmup:int=5, # steps first (compiling included)
-                 top:int=10, # operators to keep
-                 seed:int=0, # seeds the models
-                 compile=False, # `Learner(compile=...)` (False: eager)
-                )->dict: # the top operators (CUDA: kernels) with their time per step and share, the busy time per step
-    """Where a training step's time goes, from `torch.profiler`: the top kernels on CUDA (operators on the CPU).
-
-    Args:
-        splits: `Splits` with both sensors; default `watch_imu('id')`
-        step: one of `STEP_METHODS`
-        target: the sensor being trained
-        source_modality: the frozen source's sensor
-        device: where to train
-        batch_size: samples per step
-        d_model: token width of both models
-        n_heads: attention heads
-        steps: profiled steps
-        warmup: steps first (compiling included)
-        top: operators to keep
-        seed: seeds the models
-        compile: `Learner(compile=...)` (False: eager)
-
-    Returns:
-        the top operators (CUDA: kernels) with their time per step and share, the busy time per step
-    """
-    from torch.profiler import profile, ProfilerActivity
-    splits = splits if splits is not None else watch_imu('id')
-    device = torch.device(device); cuda = device.type == 'cuda'
-    _fresh_compiler(compile)
-    target0, source = _models(splits.info, target, source_modality, d_model, n_heads, device, seed)
-    cbs, ds = _step_cbs(step, source, source_modality, splits.train, device)
-    batch = _fixed_batch(ds, batch_size)
-    learn = Learner(target0, ([batch] * warmup,), inputs=target, metrics=('accuracy',), cbs=cbs, quiet=True,
-                    device=device, compile=compile)
-    learn.fit(1, valid=False)
-    learn.dls = ([batch] * steps,)
-    synchronize(device); t0 = time.perf_counter()
-    with profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])) as prof:
-        learn.fit(1, valid=False)
-        synchronize(device)
-    wall = (time.perf_counter() - t0) / steps
-    total, rows = _top_operators(prof, cuda, steps, top)
-    return dict(step=step, device=str(device), batch_size=len(batch['label']), d_model=d_model, compile=compile,
-                steps=steps, what='CUDA kernels' if cuda else 'CPU operators (self time)', wall_ms_per_step=1e3 * wall,
-                busy_ms_per_step=total / 1e3 / steps, top=rows)
 
 # %% ../nbs/09a_bench_steps.ipynb #944b55ba
 def loss_benchmark(device='cpu', # where to compute
@@ -461,3 +309,6 @@ def loader_benchmark(batch_size:int=64, # samples per batch
         ds = make()
         out[name] = dict(samples=len(ds), samples_per_s=loader_throughput(ds, batch_size, num_workers, n_batches))
     return dict(batch_size=batch_size, n_batches=n_batches, num_workers=num_workers, datasets=out)
+
+# %% ../nbs/09a_bench_steps.ipynb #248f4b01
+__getattr__ = moved_names('d_cat.bench_steps', {n: 'd_cat.bench_profile' for n in ('memory_benchmark', 'profile_step')})

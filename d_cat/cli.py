@@ -61,6 +61,30 @@ def _budget(recommended:dict, encoders:dict, **given)->TransferConfig:
     if 'num_workers' in kw: kw['num_workers'] = min(kw['num_workers'], os.cpu_count() or 1)
     return TransferConfig(**kw)
 
+# %% ../nbs/07c_cli.ipynb #a7f893d5
+def _check_train(stage:str, method:str, mlflow:bool)->None:
+    "Refuse a bad `--stage` or `--method` before any data is read; say that `--mlflow` is now `--tracking`."
+    if stage not in ('source', 'target'): raise ValueError(f"--stage must be 'source' or 'target', got {stage!r}")
+    if mlflow: print("dcat-train: --mlflow is now --tracking (works for one more release)", file=sys.stderr)
+    get_method(method)  # an unknown method fails here, with the registered ones named
+
+# %% ../nbs/07c_cli.ipynb #82db9957
+def _train_stage(splits, stage:str, modality:str, method:str, source, source_modality, out:Path, dataset:str,
+                 split:str, tensorboard, **kw)->None:
+    "Train a source, a fusion model or a target (exported), write metrics.json and history.json, print the scores."
+    m, kw = get_method(method), {**kw, 'cbs': _tensorboard(tensorboard, out)}
+    if stage == 'source': res = train_source(splits, modality, save_to=out/'source.pt', **kw)
+    elif m.fusion: res = train_late_fusion(splits, **kw)
+    else:
+        if m.needs_source and (source is None or source_modality is None):
+            raise ValueError(f"--method {method} needs --source (a stage-1 file or MLflow URI) and --source-modality")
+        res = train_target(splits, modality, source=source, source_modality=source_modality, method=method, **kw)
+        export_model(res, out/'model', splits)
+    _write_run(out, res, stage=stage, dataset=dataset, split=split, config=kw['cfg'].to_dict(), **_bad_files(splits))
+    print(f"{stage} {method if stage == 'target' else 'unimodal'} on {modality or 'every sensor'}: "
+          f"test macro-F1 {res.test_best['f1_macro']:.3f} (best-validation epoch {res.best_epoch}), "
+          f"{res.test_last['f1_macro']:.3f} (last epoch); saved to {out}")
+
 # %% ../nbs/07c_cli.ipynb #875c162b
 @call_parse
 @_cli_errors
@@ -126,24 +150,12 @@ def dcat_train(
         tensorboard: also write TensorBoard events to this folder (pip install "d-cat[tensorboard]")
         quiet: no progress bars
     """
-    if stage not in ('source', 'target'): raise ValueError(f"--stage must be 'source' or 'target', got {stage!r}")
-    if mlflow: print("dcat-train: --mlflow is now --tracking (works for one more release)", file=sys.stderr)
-    m, out = get_method(method), Path(out)
+    _check_train(stage, method, mlflow)
     splits, rec, enc = _data(dataset, split, seed, data_root, video_root, sensor_root, not no_pretrained)
     cfg = _budget(rec, enc, epochs=epochs, lr=lr, batch_size=batch_size, d_model=d_model, num_workers=workers, lam=lam,
                   lam_kd=lam_kd, T=T, layout=layout, p_drop=p_drop, cache_source=not no_cache)
-    kw = dict(cfg=cfg, seed=seed, tracking=tracking or mlflow, quiet=quiet, cbs=_tensorboard(tensorboard, out))
-    if stage == 'source': res = train_source(splits, modality, save_to=out/'source.pt', **kw)
-    elif m.fusion: res = train_late_fusion(splits, **kw)
-    else:
-        if m.needs_source and (source is None or source_modality is None):
-            raise ValueError(f"--method {method} needs --source (a stage-1 file or MLflow URI) and --source-modality")
-        res = train_target(splits, modality, source=source, source_modality=source_modality, method=method, **kw)
-        export_model(res, out/'model', splits)
-    _write_run(out, res, stage=stage, dataset=dataset, split=split, config=cfg.to_dict(), **_bad_files(splits))
-    print(f"{stage} {method if stage == 'target' else 'unimodal'} on {modality or 'every sensor'}: "
-          f"test macro-F1 {res.test_best['f1_macro']:.3f} (best-validation epoch {res.best_epoch}), "
-          f"{res.test_last['f1_macro']:.3f} (last epoch); saved to {out}")
+    _train_stage(splits, stage, modality, method, source, source_modality, Path(out), dataset, split, tensorboard,
+                 cfg=cfg, seed=seed, tracking=tracking or mlflow, quiet=quiet)
 
 # %% ../nbs/07c_cli.ipynb #28aea5c3
 def _tensorboard(folder, out:Path)->list:
@@ -156,6 +168,16 @@ def _bad_files(splits)->dict:
     "How many files the paper datasets' loaders skipped or failed to decode, for metrics.json."
     return {f'{name}_{k}': getattr(getattr(splits, name), k) for name in ('train', 'valid', 'test')
             for k in ('skipped', 'n_failed') if isinstance(getattr(getattr(splits, name), k, None), int)}
+
+# %% ../nbs/07c_cli.ipynb #5cd21661
+def _chosen_settings(settings:str|None, dataset:str, data:dict)->tuple:
+    "(data options, chosen settings) of `dataset` in the study of the folder `settings`; without one (data, None)."
+    if not settings: return data, None
+    study = load_study(settings)
+    data = next((p['data'] for p in study.meta['plans'] if p['dataset'] == dataset), data)
+    chosen = {k: v for k, v in study.chosen.items() if k[0] == dataset}
+    if not chosen: raise ValueError(f"the study in {settings} chose no settings for {dataset!r}")
+    return data, chosen
 
 # %% ../nbs/07c_cli.ipynb #d36bdc0d
 @call_parse
@@ -210,13 +232,7 @@ def dcat_experiment(
         tensorboard: also write TensorBoard events of every run under this folder
         quick: a tiny smoke run (2 epochs, 1 seed, in-distribution only)
     """
-    data = {'data_root': data_root} if data_root else {}
-    chosen = None
-    if settings:
-        study = load_study(settings)
-        data = next((p['data'] for p in study.meta['plans'] if p['dataset'] == dataset), data)
-        chosen = {k: v for k, v in study.chosen.items() if k[0] == dataset}
-        if not chosen: raise ValueError(f"the study in {settings} chose no settings for {dataset!r}")
+    data, chosen = _chosen_settings(settings, dataset, {'data_root': data_root} if data_root else {})
     plan = DatasetPlan(dataset, ('id',) if quick else tuple(_as_list(splits)), directions,
                        (1.0,) if quick else tuple(_as_list(fractions, float)), data)
     cfg = TransferConfig(epochs=2 if quick else epochs, lam=lam, lam_kd=lam_kd, T=T, layout=layout, p_drop=p_drop,

@@ -343,5 +343,6 @@ def run_job(job:Job|dict, # what to train
 
 # %% ../nbs/07_experiment.ipynb #dea8b604
 __getattr__ = moved_names('d_cat.experiment', {'dcat_train': 'd_cat.cli', 'dcat_experiment': 'd_cat.cli',
-    **{n: 'd_cat.study' for n in ('run_experiment', 'plan_jobs', 'log_job', 'ExperimentResult', 'run_study')},
+    **{n: 'd_cat.study' for n in ('log_job', 'run_study')},
+    **{n: 'd_cat.study_one' for n in ('run_experiment', 'plan_jobs', 'ExperimentResult')},
     **{n: 'd_cat.results' for n in ('results_table', 'format_table', 'plot_gains')}})

@@ -7,17 +7,19 @@ Docs: https://d-cat-dev.github.io/d_cat/results.html.md"""
 # %% ../nbs/07a_results.ipynb #bf80a5ff
 from __future__ import annotations
 import json, math
+from collections.abc import Mapping
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ALL_SENSORS', 'paired_gain', 'attach_rows', 'results_table', 'format_table', 'gains_matrix', 'plot_gains',
-           'plot_fraction_gains', 'markdown_table', 'chosen_table', 'study_markdown']
+__all__ = ['ALL_SENSORS', 'DROPOUT_ALL_SENSORS', 'paired_gain', 'attach_rows', 'results_table', 'format_table', 'gains_matrix',
+           'plot_gains', 'plot_fraction_gains', 'markdown_table', 'chosen_table', 'study_markdown']
 
 # %% ../nbs/07a_results.ipynb #534dcc86
 from matplotlib.figure import Figure
 from .methods import METHODS, get_method
+from .data.core import Splits
 
 # %% ../nbs/07a_results.ipynb #45788780
 def paired_gain(values, # one score per seed (e.g. a method's test macro-F1)
@@ -47,8 +49,26 @@ def paired_gain(values, # one score per seed (e.g. a method's test macro-F1)
         res.update(lo=res['mean'] - half, hi=res['mean'] + half)
     return res
 
+# %% ../nbs/07a_results.ipynb #1e83071f
+_ROW_KEYS = ('method', 'seed', 'split', 'target', 'direction')  # what every row of a study names
+
+def _rows_frame(rows)->pd.DataFrame:
+    "Rows of a study as a DataFrame; what is not rows of a study gets an error that says what was expected."
+    what = (f"rows of a study (dicts with {', '.join(_ROW_KEYS)} and test metrics), your Splits or a function "
+            "seed -> Splits")
+    if not hasattr(rows, '__iter__'): raise TypeError(f"expected {what}; got {type(rows).__name__}")
+    if isinstance(rows, (list, tuple)):
+        bad = next((r for r in rows if not isinstance(r, Mapping)), None)
+        if bad is not None: raise TypeError(f"expected {what}; got a {type(rows).__name__} with a {type(bad).__name__}")
+    df = pd.DataFrame(rows)
+    missing = [k for k in _ROW_KEYS if k not in df]
+    if missing:
+        raise ValueError(f"expected {what}; these rows lack {missing}" + ('' if len(df) else ' (there are none)'))
+    return df
+
 # %% ../nbs/07a_results.ipynb #6bc90be5
 ALL_SENSORS = 'all sensors'
+DROPOUT_ALL_SENSORS = f'dropout_fusion ({ALL_SENSORS})'  # the sensor-dropout model read with every sensor
 
 def _fusion(method:str)->bool: return method in METHODS and get_method(method).fusion
 
@@ -62,14 +82,14 @@ def attach_rows(rows:list, # rows of final runs and sources (with test metrics)
     Returns:
         one row per (method, direction, seed, fraction)
     """
-    df = pd.DataFrame(rows)
+    df = _rows_frame(rows)
     if 'fraction' not in df: df['fraction'] = 1.0
     if 'dataset' not in df: df['dataset'] = ''
     sub = [c for c in df.columns if c.startswith('test_best_f1_macro[')]
     extra = []
     for _, r in df[df.method == 'dropout_fusion'].iterrows():  # the sensor-dropout model read with every sensor
         both = [c for c in sub if pd.notna(r[c]) and '+' in c]
-        if both: extra.append(r.to_dict() | {'method': f'dropout_fusion ({ALL_SENSORS})', 'target': r.target,
+        if both: extra.append(r.to_dict() | {'method': DROPOUT_ALL_SENSORS, 'target': r.target,
                                               'test_best_f1_macro': r[max(both, key=len)]})
     df = pd.concat([df, pd.DataFrame(extra)], ignore_index=True) if extra else df
     directed = df.dropna(subset=['direction'])
@@ -81,29 +101,42 @@ def attach_rows(rows:list, # rows of final runs and sources (with test metrics)
         parts.append(df[same & df.method.map(_fusion)].assign(direction=d.direction))
     return pd.concat(parts, ignore_index=True)
 
+# %% ../nbs/07a_results.ipynb #768c95b6
+def _order(method:str)->int:
+    names = list(METHODS)
+    return names.index(method) if method in names else len(names) + (method == DROPOUT_ALL_SENSORS)
+
+def _experiment_rows(rows, experiment:dict):
+    "`rows` as given, or the rows of `run_experiment` on your `Splits`, function `seed -> Splits` or dataset name."
+    if isinstance(rows, (Splits, str)) or callable(rows):
+        from d_cat.study_one import run_experiment  # imported here: d_cat.study imports this module
+        return run_experiment(rows, **experiment).rows
+    if experiment: raise TypeError(f"{sorted(experiment)} are arguments of run_experiment, which runs when the first "
+                                   "argument is your Splits or a function seed -> Splits; with rows, give none")
+    return rows
+
 # %% ../nbs/07a_results.ipynb #62f29283
 def _settings_text(s)->str:
     if not isinstance(s, dict) or not s: return ''
     return ', '.join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(s.items()))
 
-def _order(method:str)->int:
-    names = list(METHODS)
-    return names.index(method) if method in names else len(names) + (method.startswith('dropout_fusion'))
-
-def results_table(rows:list, # final runs and sources (rows of `run_study`)
+def results_table(rows, # final runs and sources (rows of `run_study`), or your `Splits` or function `seed -> Splits`
                   checkpoint:str='best', # 'best' (best-validation epoch) or 'last' (last epoch)
                   confidence:float=0.95, # of the paired interval
+                  **experiment, # with your data: `run_experiment`'s arguments (methods, seeds, cfg, out, tracking...)
                  )->pd.DataFrame:
     """Per setting, fraction and method: mean ± std of test macro-F1 and accuracy, and the paired gain over unimodal.
 
     Args:
-        rows: final runs and sources (rows of `run_study`)
+        rows: final runs and sources (rows of `run_study`), or your `Splits` or function `seed -> Splits`
         checkpoint: 'best' (best-validation epoch) or 'last' (last epoch)
         confidence: of the paired interval
+        **experiment: with your data: `run_experiment`'s arguments (methods, seeds, cfg, out, tracking...)
     """
     if checkpoint not in ('best', 'last'): raise ValueError(f"checkpoint must be 'best' or 'last', got {checkpoint!r}")
-    df = attach_rows(rows)
+    df = attach_rows(_experiment_rows(rows, experiment))
     f1, acc = f'test_{checkpoint}_f1_macro', f'test_{checkpoint}_accuracy'
+    if f1 not in df: raise ValueError(f"the rows have no {f1}: final runs carry test metrics, tuning rows do not")
     if acc not in df: df[acc] = np.nan
     keys = ['dataset', 'split', 'direction', 'fraction']
     base = df[df.method == 'unimodal'].set_index(keys + ['seed'])[f1]
@@ -169,7 +202,8 @@ def gains_matrix(table:pd.DataFrame, # from `results_table`, one fraction
     methods = list(methods) if methods is not None else sorted(dict.fromkeys(t.method), key=_order)
     unknown = sorted(set(methods) - set(t.method))
     if unknown: raise ValueError(f"gains_matrix: no rows for methods {unknown}; the table has {sorted(set(t.method))}")
-    head = ['dataset', 'split', 'direction', 'unimodal F1 (%)'] + [m + (' ⁺' if _fusion(m) or ALL_SENSORS in m else '') for m in methods]
+    head = ['dataset', 'split', 'direction', 'unimodal F1 (%)']
+    head += [m + (' ⁺' if _fusion(m) or m == DROPOUT_ALL_SENSORS else '') for m in methods]  # ⁺: both sensors
     lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for (ds, split, d), g in table.groupby(['dataset', 'split', 'direction'], sort=False):
         g = g.set_index('method')

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 import d_cat
 
 # %% ../nbs/10a_setup.ipynb #10a00006
@@ -114,6 +115,7 @@ def _brief(run:dict)->str:
     took = f", {run['wall_s'] / 60:.1f} min" if 'wall_s' in run else ''
     return f"{run['date']}, {run['machine']}{', ' + run['gpu'] if run.get('gpu') else ''}, torch {run['torch']}{took}"
 
+# %% ../nbs/10a_setup.ipynb #a3c1216d
 class FullRun:
     """The numbers a tutorial page shows, from its full run: saved by a reader's run, read back under the tests.
 
@@ -156,66 +158,72 @@ class FullRun:
         old = self.saved['settings']
         return {k: (old[k], self.full.get(k, '(gone)')) for k in old if old[k] != self.full.get(k, '(gone)')}
 
-    def record(self, key:str, # the value's name in the results file
-               value, # numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
-              ): # what the page shows: `value` as saved, or under the tests the saved full run's value
-        """Record a result of this run and return what the page shows.
+# %% ../nbs/10a_setup.ipynb #1aa0f0dc
+@patch
+def record(self:FullRun, key:str, # the value's name in the results file
+           value, # numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
+          ): # what the page shows: `value` as saved, or under the tests the saved full run's value
+    """Record a result of this run and return what the page shows.
 
-        Args:
-            key: the value's name in the results file
-            value: numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
-        """
-        value = _plain(value, self.digits, key)
-        if not self.in_test or self.saved is None:   # a reader's run, or the tests before any full run was saved
-            self.fresh[key] = value
-            return value
-        if key not in self.saved['results']:
-            raise KeyError(f"{key!r} is not in the full run saved in {self.path}: "
-                           "run the notebook without IN_TEST to recompute it")
-        old, new = _paths(self.saved['results'][key]), _paths(value)
-        if old != new:
-            raise ValueError(f"{key!r} in {self.path} has another structure than this notebook computes now (saved "
-                             f"only: {sorted(old - new)}, computed only: {sorted(new - old)}): recompute the full run")
+    Args:
+        key: the value's name in the results file
+        value: numbers, strings, lists, dicts (tensors, arrays and DataFrames are converted)
+    """
+    value = _plain(value, self.digits, key)
+    if not self.in_test or self.saved is None:   # a reader's run, or the tests before any full run was saved
         self.fresh[key] = value
-        return self.saved['results'][key]
+        return value
+    if key not in self.saved['results']:
+        raise KeyError(f"{key!r} is not in the full run saved in {self.path}: "
+                       "run the notebook without IN_TEST to recompute it")
+    old, new = _paths(self.saved['results'][key]), _paths(value)
+    if old != new:
+        raise ValueError(f"{key!r} in {self.path} has another structure than this notebook computes now (saved "
+                         f"only: {sorted(old - new)}, computed only: {sorted(new - old)}): recompute the full run")
+    self.fresh[key] = value
+    return self.saved['results'][key]
 
-    def compute(self, key:str, # the value's name in the results file
-                fn:Callable, # computes the value (from `self.settings`); not called when the saved value is reused
-               ): # what the page shows
-        """`record(key, fn())`, except that a reader's run reuses the saved value when the settings did not change.
+# %% ../nbs/10a_setup.ipynb #742c9e36
+@patch
+def compute(self:FullRun, key:str, # the value's name in the results file
+            fn:Callable, # computes the value (from `self.settings`); not called when the saved value is reused
+           ): # what the page shows
+    """`record(key, fn())`, except that a reader's run reuses the saved value when the settings did not change.
 
-        Args:
-            key: the value's name in the results file
-            fn: computes the value (from `self.settings`); not called when the saved value is reused
-        """
-        if self.reusing and key in self.saved['results']:
-            self.reused[key] = self.saved['results'][key]
-            return self.reused[key]
-        return self.record(key, fn())
+    Args:
+        key: the value's name in the results file
+        fn: computes the value (from `self.settings`); not called when the saved value is reused
+    """
+    if self.reusing and key in self.saved['results']:
+        self.reused[key] = self.saved['results'][key]
+        return self.reused[key]
+    return self.record(key, fn())
 
-    def save(self)->Path: # the results file
-        """Save the results with the settings, machine and date (a reader's run); check all were recomputed (the tests).
+# %% ../nbs/10a_setup.ipynb #9f4ecbee
+@patch
+def save(self:FullRun)->Path: # the results file
+    """Save the results with the settings, machine and date (a reader's run); check all were recomputed (the tests).
 
-        Returns:
-            the results file
-        """
-        if self.in_test and self.saved is None: return self.path   # nothing to check against, nothing written
-        if self.in_test:
-            missing = sorted(set(self.saved['results']) - set(self.fresh))
-            if missing: raise ValueError(f"the reduced run did not compute {missing}, which {self.path} holds")
-            return self.path
-        if not self.fresh:
-            print(f"Shown: the full run saved in {self.path} ({_brief(self.saved['run'])}); "
-                  "FullRun(..., reuse=False) computes it again.")
-            return self.path
-        run = {**machine(), 'wall_s': round(time.perf_counter() - self.t0, 1)}
-        if self.reused: run['reused'] = {'keys': sorted(self.reused), 'from': self.saved['run']}
-        data = {'about': 'the numbers a d_cat tutorial page shows, from its full run (d_cat.setup.FullRun)',
-                'run': run, 'settings': self.full, 'results': {**self.reused, **self.fresh}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + '.tmp')
-        tmp.write_text(_dumps(data) + '\n')
-        os.replace(tmp, self.path)
-        print(f"Saved the full run to {self.path} ({_brief(run)}).")
-        self.saved, self.reusing = data, False
+    Returns:
+        the results file
+    """
+    if self.in_test and self.saved is None: return self.path   # nothing to check against, nothing written
+    if self.in_test:
+        missing = sorted(set(self.saved['results']) - set(self.fresh))
+        if missing: raise ValueError(f"the reduced run did not compute {missing}, which {self.path} holds")
         return self.path
+    if not self.fresh:
+        print(f"Shown: the full run saved in {self.path} ({_brief(self.saved['run'])}); "
+              "FullRun(..., reuse=False) computes it again.")
+        return self.path
+    run = {**machine(), 'wall_s': round(time.perf_counter() - self.t0, 1)}
+    if self.reused: run['reused'] = {'keys': sorted(self.reused), 'from': self.saved['run']}
+    data = {'about': 'the numbers a d_cat tutorial page shows, from its full run (d_cat.setup.FullRun)',
+            'run': run, 'settings': self.full, 'results': {**self.reused, **self.fresh}}
+    self.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = self.path.with_name(self.path.name + '.tmp')
+    tmp.write_text(_dumps(data) + '\n')
+    os.replace(tmp, self.path)
+    print(f"Saved the full run to {self.path} ({_brief(run)}).")
+    self.saved, self.reusing = data, False
+    return self.path

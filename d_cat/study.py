@@ -14,9 +14,8 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['ExperimentResult', 'STUDY', 'STUDY_SEEDS', 'STUDY_TUNING_SEEDS', 'STUDY_CONFIG', 'calibrate', 'estimate_seconds',
-           'log_job', 'StudyResult', 'run_study', 'machine', 'write_study', 'load_study', 'plan_jobs', 'own_dataset',
-           'run_experiment']
+__all__ = ['STUDY', 'STUDY_SEEDS', 'STUDY_TUNING_SEEDS', 'STUDY_CONFIG', 'calibrate', 'estimate_seconds', 'log_job',
+           'StudyResult', 'run_study', 'machine', 'write_study', 'load_study']
 
 # %% ../nbs/07b_study.ipynb #444c0b4c
 from fastprogress.fastprogress import progress_bar
@@ -24,7 +23,7 @@ from fastcore.basics import patch
 from .methods import METHODS, get_method
 from .pipeline import TransferConfig, train_source
 from .tracking import default_tracking_uri, quiet_mlflow, mlflow_experiment, run_name
-from .compat import legacy_args
+from .compat import legacy_args, moved_names
 from .experiment import (Job, DatasetPlan, Follow, DEFAULT_GRID, load_dataset, source_path, run_job, check_grid,
                               tuning_rounds, source_jobs, tuning_jobs, final_jobs, initial_choices, select_settings,
                               settle_inherited, tuning_table)
@@ -219,6 +218,19 @@ def _check_study(plans, methods, seeds, tuning_seeds, grid):
     if 'unimodal' not in methods: raise ValueError("the study needs 'unimodal': every gain is measured against it")
     return check_grid(grid or {}, methods)
 
+# %% ../nbs/07b_study.ipynb #2a044b2b
+def _run_stages(runner:_Runner, plans:list, methods:list, seeds, tuning_seeds, grid:dict, rounds:list, cfg,
+                settings:dict|None)->tuple:
+    "The three stages on one runner: (source rows, tuning rows, chosen settings, final rows)."
+    sources = runner.run([j for p in plans for j in source_jobs(p, seeds, tuning_seeds)], 'stage 1: sources')
+    chosen, tuning = initial_choices(plans, methods, cfg, settings), []
+    for i, ms in enumerate(rounds):
+        jobs = [j for p in plans for j in tuning_jobs(p, ms, grid, chosen, tuning_seeds)]
+        tuning += runner.run(jobs, f"tuning round {i + 1} ({', '.join(ms)}): validation only")
+        chosen = settle_inherited(select_settings(tuning, chosen), [m for m in ms if m not in grid])
+    finals = runner.run([j for p in plans for j in final_jobs(p, methods, chosen, seeds)], 'final runs: on test')
+    return sources, tuning, chosen, finals
+
 # %% ../nbs/07b_study.ipynb #272cc2e7
 @legacy_args(mlflow='tracking')
 def run_study(plans:list, # `DatasetPlan`s: datasets, splits, directions, fractions
@@ -263,13 +275,8 @@ def run_study(plans:list, # `DatasetPlan`s: datasets, splits, directions, fracti
     track = _tracking(f"study-{out.name}", tracking_uri) if tracking else (None, None)
     if show: _announce(plans, methods, seeds, tuning_seeds, grid, rounds, cfg, workers)
     with _Runner(cfg, out/'work', workers, show, track, resume, tensorboard) as runner:
-        sources = runner.run([j for p in plans for j in source_jobs(p, seeds, tuning_seeds)], 'stage 1: sources')
-        chosen, tuning = initial_choices(plans, methods, cfg, settings), []
-        for i, ms in enumerate(rounds):
-            jobs = [j for p in plans for j in tuning_jobs(p, ms, grid, chosen, tuning_seeds)]
-            tuning += runner.run(jobs, f"tuning round {i + 1} ({', '.join(ms)}): validation only")
-            chosen = settle_inherited(select_settings(tuning, chosen), [m for m in ms if m not in grid])
-        finals = runner.run([j for p in plans for j in final_jobs(p, methods, chosen, seeds)], 'final runs: on test')
+        sources, tuning, chosen, finals = _run_stages(runner, plans, methods, seeds, tuning_seeds, grid, rounds, cfg,
+                                                      settings)
     rows = [r for r in sources + finals if r['test']]
     meta = dict(plans=[asdict(p) for p in plans], methods=methods, seeds=list(seeds), tuning_seeds=list(tuning_seeds),
                 grid={m: {k: asdict(v) if isinstance(v, Follow) else list(v) for k, v in g.items()}
@@ -337,128 +344,6 @@ def load_study(path:str|Path, # a results folder (or its results.json) written b
     chosen = {(c['dataset'], c['split'], c['direction']): c['settings'] for c in d['chosen']}
     return StudyResult(d['rows'], d['tuning'], chosen, path.parent, d['meta'])
 
-# %% ../nbs/07b_study.ipynb #47010cd0
-ExperimentResult = StudyResult
-
-@legacy_args('splits', 'directions', 'methods', 'seeds', 'modalities')
-def plan_jobs(dataset:str, # a key of `DATASETS`
-              *,
-              splits=('id',), # 'id' and/or 'ood'
-              directions=None, # see `parse_directions`
-              methods=METHODS, # registered methods ('unimodal' models are always trained: they are the sources)
-              seeds=(0,), # seeds
-              modalities=None, # the dataset's sensors (None: read from the data)
-             )->tuple[list, list]:
-    """The sources (unimodal models) and the final runs of an untuned experiment.
-
-    Args:
-        dataset: a key of `DATASETS`
-        splits: 'id' and/or 'ood'
-        directions: see `parse_directions`
-        methods: registered methods ('unimodal' models are always trained: they are the sources)
-        seeds: seeds
-        modalities: the dataset's sensors (None: read from the data)
-    """
-    plan = DatasetPlan(dataset, tuple(splits), directions, sensors=modalities)
-    return source_jobs(plan, seeds), final_jobs(plan, list(methods), {}, seeds)
-
-# %% ../nbs/07b_study.ipynb #5fb30171
-import re
-from typing import Callable
-from .data.core import Splits
-from .experiment import DATASETS, _DATA_CACHE
-
-# %% ../nbs/07b_study.ipynb #2a6c038a
-_BUNDLED = frozenset(DATASETS)  # the library's own names, which your data cannot take
-
-def own_dataset(dataset:str|Splits|Callable, # a name, or your `Splits`, or your function `seed -> Splits`
-                name:str|None=None, # the name to register it under (default: the function's name, or 'my_splits')
-                splits=None, # the requested splits: your data has one, 'id' (None: 'id')
-                workers:int=1, # worker processes: your data lives in this process, so 1
-               )->tuple[str, tuple]: # (the dataset's name, its splits)
-    """Register your `Splits` or function `seed -> Splits` in `DATASETS` (this process only); names pass through.
-
-    Args:
-        dataset: a name, or your `Splits`, or your function `seed -> Splits`
-        name: the name to register it under (default: the function's name, or 'my_splits')
-        splits: the requested splits: your data has one, 'id' (None: 'id')
-        workers: worker processes: your data lives in this process, so 1
-
-    Returns:
-        (the dataset's name, its splits)
-    """
-    if isinstance(dataset, str):
-        if name is not None: raise ValueError(f"name={name!r} names your own Splits or function, not {dataset!r}")
-        return dataset, tuple(splits or ('id', 'ood'))
-    if isinstance(dataset, Splits): f, default = (lambda split, seed, **options: dataset), 'my_splits'
-    elif callable(dataset):
-        f, default = (lambda split, seed, **options: dataset(seed, **options)), getattr(dataset, '__name__', '')
-    else: raise TypeError(f"dataset must be a dataset's name, a Splits or a function seed -> Splits, "
-                          f"got {type(dataset).__name__}")
-    name = name or (default if re.fullmatch(r'[\w.-]+', default) else 'my_data')
-    if not re.fullmatch(r'[\w.-]+', name):
-        raise ValueError(f"name {name!r}: use letters, digits, '_', '.' or '-' (it names files and MLflow runs)")
-    if name in _BUNDLED: raise ValueError(f"{name!r} is a bundled dataset; give your data another name")
-    if tuple(splits or ('id',)) != ('id',):
-        raise ValueError(f"your own data has one split, 'id' (subjects are yours to hold out), got {splits!r}")
-    if workers > 1:
-        raise ValueError(f"your {type(dataset).__name__} lives in this process, but workers={workers} are new "
-                         "processes that import a dataset by name: use workers=1, or put a function (split, seed) -> "
-                         "Splits in a module on the Python path and give 'module:function'")
-    DATASETS[name] = f
-    for k in [k for k in _DATA_CACHE if k[0] == name]: del _DATA_CACHE[k]  # the same name may hold other data now
-    return name, ('id',)
-
-# %% ../nbs/07b_study.ipynb #e458c14c
-@legacy_args('splits', 'directions', 'methods', 'seeds', 'cfg', 'out', 'workers', 'tracking', 'tracking_uri', 'show',
-             mlflow='tracking')
-def run_experiment(dataset:str|Splits|Callable='watch_imu', # a key of `DATASETS`, 'module:function', or your data
-                   *,
-                   splits=None, # 'id' and/or 'ood' (None: both; your `Splits` or function: 'id' only)
-                   directions=None, # 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
-                   methods=METHODS, # which registered methods
-                   seeds=(0, 1, 2), # final seeds, each with its own data split
-                   cfg:TransferConfig|None=None, # the shared budget
-                   out:str|Path='results', # folder for results.json, results.md and figures
-                   workers:int=1, # worker processes (each with one torch thread)
-                   tracking:bool=True, # log every final run to MLflow
-                   tracking_uri:str|None=None, # MLflow store (default: `default_tracking_uri()`)
-                   show:bool=True, # progress bars and the printed table
-                   tuning_seeds=(), # seeds that choose each method's knobs on validation (empty: no tuning)
-                   grid:dict|None=None, # the tuning grid (default `DEFAULT_GRID`)
-                   fractions=(1.0,), # shares of the training recordings the target trains on
-                   data:dict|None=None, # options of the dataset's function
-                   resume:bool=False, # skip jobs a previous run of the same folder finished
-                   name:str|None=None, # your data's name in the results (default: the function's name, or 'my_splits')
-                  )->StudyResult:
-    """Every method on one dataset, optionally tuned on validation first; write and print the results tables.
-
-    Args:
-        dataset: a key of `DATASETS`, 'module:function', or your data
-        splits: 'id' and/or 'ood' (None: both; your `Splits` or function: 'id' only)
-        directions: 'acc:gyro,gyro:acc' or pairs; None: both ways between the two sensors
-        methods: which registered methods
-        seeds: final seeds, each with its own data split
-        cfg: the shared budget
-        out: folder for results.json, results.md and figures
-        workers: worker processes (each with one torch thread)
-        tracking: log every final run to MLflow
-        tracking_uri: MLflow store (default: `default_tracking_uri()`)
-        show: progress bars and the printed table
-        tuning_seeds: seeds that choose each method's knobs on validation (empty: no tuning)
-        grid: the tuning grid (default `DEFAULT_GRID`)
-        fractions: shares of the training recordings the target trains on
-        data: options of the dataset's function
-        resume: skip jobs a previous run of the same folder finished
-        name: your data's name in the results (default: the function's name, or 'my_splits')
-    """
-    dataset, splits = own_dataset(dataset, name, splits, workers)
-    plan = DatasetPlan(dataset, splits, directions, tuple(fractions), data or {})
-    res = run_study([plan], methods=methods, seeds=seeds, tuning_seeds=tuning_seeds, grid=grid, cfg=cfg, out=out,
-                    workers=workers, tracking=tracking, tracking_uri=tracking_uri, resume=resume, show=show)
-    if show: print(res.markdown())
-    return res
-
 # %% ../nbs/07b_study.ipynb #3e3b4417
 STUDY = [DatasetPlan('watch_imu', ('id', 'ood'), fractions=(0.1, 0.25, 0.5, 1.0), data={'overlap': 0.0},
                      fraction_methods=('unimodal', 'dcat', 'logit_kd', 'feature_kd', 'dcat_kd', 'dropout_fusion',
@@ -467,3 +352,7 @@ STUDY = [DatasetPlan('watch_imu', ('id', 'ood'), fractions=(0.1, 0.25, 0.5, 1.0)
          DatasetPlan('av_digits')]
 STUDY_SEEDS, STUDY_TUNING_SEEDS = tuple(range(5)), (100, 101)
 STUDY_CONFIG = TransferConfig(epochs=15)
+
+# %% ../nbs/07b_study.ipynb #82db56dc
+__getattr__ = moved_names('d_cat.study', {n: 'd_cat.study_one' for n in ('run_experiment', 'plan_jobs', 'own_dataset',
+                                                                      'ExperimentResult')})
