@@ -26,7 +26,7 @@ BUDGET = 150_000  # bytes of stored outputs per notebook (tools/docs.py checks t
 # about 5 s per epoch of the IMU models, 5.5 of the image model, 2 of the audio model, 0.3 of the toy model at n=600,
 # 4 of tutorial 13's ViT, measured on one thread while another job kept both cores busy (alone: somewhat less).
 ESTIMATE_MIN = {'10_imu_tutorial': 35, '11_av_digits_tutorial': 18, '12_when_transfer_helps': 30,
-                '13_your_own_model': 10}
+                '13_your_own_model': 10, '15_your_own_streams': 8}
 
 def full_run_notebooks(names=()):
     "The tutorials that draw their pages from a `FullRun`, or those of them whose name starts with one of `names`."
