@@ -92,7 +92,8 @@ class MultiHeadSelfAttention(nn.Module):
                 x:Tensor, # tokens (B, N, d)
                )->tuple: # out (B, N, d) and (k, q, v), each (B, H, N, d_head)
         if x.ndim != 3 or x.shape[-1] != self.d_model:
-            raise ValueError(f"MultiHeadSelfAttention expects (batch, tokens, d_model={self.d_model}), got {tuple(x.shape)}")
+            raise ValueError(f"MultiHeadSelfAttention expects (batch, tokens, d_model={self.d_model}), "
+                             f"got {tuple(x.shape)}")
         q, k, v = (split_heads(t, self.n_heads) for t in self.qkv(x).chunk(3, dim=-1))
         out = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
         out = self.proj_drop(self.proj(merge_heads(out)))
@@ -205,7 +206,8 @@ def capture_kqv(model:nn.Module, # a model containing nn.MultiheadAttention (or 
     if modules is None:
         chosen = {n: m for n, m in named.items() if isinstance(m, _CAPTURABLE)}
         if not chosen:
-            raise ValueError(f"capture_kqv found no nn.MultiheadAttention or MultiHeadSelfAttention in {type(model).__name__}")
+            raise ValueError("capture_kqv found no nn.MultiheadAttention or MultiHeadSelfAttention "
+                             f"in {type(model).__name__}")
     else:
         by_id = {id(m): n for n, m in named.items()}
         chosen = {}
@@ -214,10 +216,12 @@ def capture_kqv(model:nn.Module, # a model containing nn.MultiheadAttention (or 
                 if m not in named: raise ValueError(f"capture_kqv: no module named {m!r} in {type(model).__name__}")
                 name, m = m, named[m]
             else:
-                if id(m) not in by_id: raise ValueError(f"capture_kqv: {type(m).__name__} is not a submodule of the model")
+                if id(m) not in by_id:
+                    raise ValueError(f"capture_kqv: {type(m).__name__} is not a submodule of the model")
                 name = by_id[id(m)]
             if not isinstance(m, _CAPTURABLE):
-                raise TypeError(f"capture_kqv can read nn.MultiheadAttention or MultiHeadSelfAttention, got {type(m).__name__} ({name!r})")
+                raise TypeError("capture_kqv can read nn.MultiheadAttention or MultiHeadSelfAttention, "
+                                f"got {type(m).__name__} ({name!r})")
             chosen[name] = m
     store, handles = CapturedKQV(), []
     for name, m in chosen.items():

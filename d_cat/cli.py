@@ -89,7 +89,7 @@ def _train_stage(splits, stage:str, modality:str, method:str, source, source_mod
 @call_parse
 @_cli_errors
 def dcat_train(
-    dataset:str='watch_imu', # offline (watch_imu, basic_motions, av_digits), the paper's (vggsound, uestc, dryad), module:fn
+    dataset:str='watch_imu', # offline (watch_imu, basic_motions, av_digits), paper (vggsound, uestc, dryad), module:fn
     stage:str='source', # 'source' (stage 1) or 'target' (stage 2)
     modality:str='acc', # the sensor to train (the target in stage 2)
     method:str='dcat', # stage 2: a registered method (dcat, dcat_kd, logit_kd, feature_kd, dropout_fusion, ...)
@@ -121,7 +121,7 @@ def dcat_train(
     """Train one stage of D-CAT (or a comparison method) and save the model; stage 2 exports the one-sensor model.
 
     Args:
-        dataset: offline (watch_imu, basic_motions, av_digits), the paper's (vggsound, uestc, dryad), module:fn
+        dataset: offline (watch_imu, basic_motions, av_digits), paper (vggsound, uestc, dryad), module:fn
         stage: 'source' (stage 1) or 'target' (stage 2)
         modality: the sensor to train (the target in stage 2)
         method: stage 2: a registered method (dcat, dcat_kd, logit_kd, feature_kd, dropout_fusion, ...)

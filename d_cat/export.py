@@ -57,7 +57,8 @@ class DeployedModel(nn.Module):
         bad = (~torch.isfinite(x)).flatten(1).any(1).nonzero().flatten().tolist()
         if bad:  # a NaN reading would give NaN probabilities and an arbitrary class
             raise ValueError(f"the {self.card['modality']!r} input holds NaN or inf in sample{'s' * (len(bad) > 1)} "
-                             f"{bad[:5]}{' ...' if len(bad) > 5 else ''} of {len(x)}: fill or drop those readings first")
+                             f"{bad[:5]}{' ...' if len(bad) > 5 else ''} of {len(x)}: "
+                             "fill or drop those readings first")
         return x
     @torch.no_grad()
     def predict(self, x:Tensor, # one sample (*input_shape) or a batch (B, *input_shape), raw (not normalised)

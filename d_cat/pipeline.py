@@ -72,7 +72,8 @@ class TransferConfig:
     encoders:dict|None=None # sensor -> encoder options, e.g. {'image': {'stem': 'resnet18', 'pretrained': True}}
     compile:bool|str|None=None # compiled steps (see `Learner`): None on CUDA; 'reduce-overhead' drops the last batch
     def __post_init__(self):
-        if self.layout not in LAYOUTS: raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"TransferConfig: layout must be one of {LAYOUTS}, got {self.layout!r}")
     def to_dict(self)->dict: return dict(self.__dict__)
 
 # %% ../nbs/06b_pipeline.ipynb #10f9aa05
@@ -152,7 +153,7 @@ def _test_best_and_last(learn, test_dl, last:LastWeightsCB)->tuple[dict, dict]:
 
 # %% ../nbs/06b_pipeline.ipynb #6b0000a2
 def _source_width(source:nn.Module, sample:dict, source_modality:str)->tuple:
-    "(d_model, n_heads) of the source's attention: from its `config`, else from one forward pass (n_heads None: one matrix)."
+    "(d_model, n_heads) of the source's attention: from its `config`, else one forward pass (n_heads None: one matrix)."
     config = getattr(unwrap(source), 'config', None)
     if isinstance(config, dict) and 'd_model' in config: return config['d_model'], config.get('n_heads')
     was, device = source.training, next(source.parameters()).device
@@ -174,9 +175,10 @@ def _check_source_model(source, source_modality, m, splits, cfg):
     d_s, h_s = _source_width(source, splits.train[0], source_modality)
     if d_s is not None and (d_s != cfg.d_model or (h_s is not None and h_s != cfg.n_heads)):
         raise ValueError(f"the source's attention has d_model={d_s}{f' with {h_s} heads' if h_s else ''}, the target's "
-                         f"would have d_model={cfg.d_model} with {cfg.n_heads} heads: {m.name} compares their attention "
-                         f"scores, so both need the same d_model and number of heads. Train the target with "
-                         f"TransferConfig(d_model={d_s}{f', n_heads={h_s}' if h_s else ''}), or the source with the target's")
+                         f"would have d_model={cfg.d_model} with {cfg.n_heads} heads: {m.name} compares their "
+                         f"attention scores, so both need the same d_model and number of heads. "
+                         f"Train the target with TransferConfig(d_model={d_s}{f', n_heads={h_s}' if h_s else ''}), "
+                         "or the source with the target's")
 
 def _check_training(splits:Splits, m, modality, source, source_modality, cfg, evaluate_test:bool):
     "Every check that can refuse a training before it starts (one place, called first by `train_classifier`)."
@@ -187,7 +189,8 @@ def _check_training(splits:Splits, m, modality, source, source_modality, cfg, ev
 # %% ../nbs/06b_pipeline.ipynb #da9aed6f
 def _loaders(splits:Splits, train_ds, m, modality, cfg, seed:int, device, evaluate_test:bool)->tuple:
     "Training, validation and test loaders; a tuning run (`evaluate_test=False`) gets the validation split as its test."
-    data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid, splits.info, splits.normalizer)
+    data = Splits(train_ds, splits.valid, splits.test if evaluate_test else splits.valid,
+                  splits.info, splits.normalizer)
     cuda = dict(pin_memory=True) if device.type == 'cuda' else {}  # pinned batches copy to the GPU asynchronously
     train_dl, valid_dl, test_dl = dataloaders(data, cfg.batch_size, cfg.num_workers, seed=seed,
                                               drop_last=uses_cuda_graphs(cfg.compile), **cuda)  # CUDA graphs: one shape

@@ -156,7 +156,7 @@ def _scores_term(kqv, s_src:Tensor, mask, normalize:bool, layout:str)->Tensor:
 
 # %% ../nbs/06a_source_score_cache.ipynb #0b01fd48
 class CachedDCATCB(Callback):
-    """D-CAT from cached scores carried by the batch: no source forward pass in training steps (validation runs it live).
+    """D-CAT from cached scores carried by the batch: no source forward pass when training (validation runs it live).
 
     Args:
         cache: scores of the training set (the batches carry them: `SourceScoresDataset`)

