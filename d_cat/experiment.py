@@ -14,10 +14,10 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'watch_rotation', 'dataset_factory', 'load_dataset', 'train_fraction',
-           'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs', 'source_path',
-           'run_job', 'LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points', 'tuning_order',
-           'tuning_rounds', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
+__all__ = ['WATCH_SUBJECTS', 'DATASETS', 'OOD_DATASETS', 'BUNDLED_DATASETS', 'watch_rotation', 'dataset_factory', 'load_dataset',
+           'train_fraction', 'Job', 'parse_directions', 'DatasetPlan', 'source_jobs', 'tuning_jobs', 'final_jobs',
+           'source_path', 'run_job', 'LAMBDAS', 'Follow', 'DEFAULT_GRID', 'INHERIT', 'check_grid', 'grid_points',
+           'tuning_order', 'tuning_rounds', 'tuning_table', 'select_settings', 'initial_choices', 'settle_inherited']
 
 # %% ../nbs/07_experiment.ipynb #52305872
 from .data.core import Splits
@@ -67,6 +67,7 @@ def _paper(name:str):
         return paper_splits(name, data_root, **options)
     return load
 DATASETS |= {name: _paper(name) for name in ('vggsound', 'uestc', 'dryad')}
+BUNDLED_DATASETS = frozenset(DATASETS)  # the library's own names: your data (`own_dataset`) cannot take them
 
 # %% ../nbs/07_experiment.ipynb #b17e6de0
 def dataset_factory(name:str, # a key of `DATASETS`, or 'module:function' for your own data

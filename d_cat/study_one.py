@@ -18,7 +18,7 @@ from .methods import METHODS
 from .pipeline import TransferConfig
 from .compat import legacy_args
 from .data.core import Splits
-from .experiment import DATASETS, _DATA_CACHE, DatasetPlan, source_jobs, final_jobs
+from .experiment import DATASETS, BUNDLED_DATASETS, _DATA_CACHE, DatasetPlan, source_jobs, final_jobs
 from .study import StudyResult, run_study
 
 # %% ../nbs/07b_study_one.ipynb #47010cd0
@@ -45,8 +45,6 @@ def plan_jobs(dataset:str, # a key of `DATASETS`
     return source_jobs(plan, seeds), final_jobs(plan, list(methods), {}, seeds)
 
 # %% ../nbs/07b_study_one.ipynb #2a6c038a
-_BUNDLED = frozenset(DATASETS)  # the library's own names, which your data cannot take
-
 def own_dataset(dataset:str|Splits|Callable, # a name, or your `Splits`, or your function `seed -> Splits`
                 name:str|None=None, # the name to register it under (default: the function's name, or 'my_splits')
                 splits=None, # the requested splits: your data has one, 'id' (None: 'id')
@@ -74,7 +72,7 @@ def own_dataset(dataset:str|Splits|Callable, # a name, or your `Splits`, or your
     name = name or (default if re.fullmatch(r'[\w.-]+', default) else 'my_data')
     if not re.fullmatch(r'[\w.-]+', name):
         raise ValueError(f"name {name!r}: use letters, digits, '_', '.' or '-' (it names files and MLflow runs)")
-    if name in _BUNDLED: raise ValueError(f"{name!r} is a bundled dataset; give your data another name")
+    if name in BUNDLED_DATASETS: raise ValueError(f"{name!r} is a bundled dataset; give your data another name")
     if tuple(splits or ('id',)) != ('id',):
         raise ValueError(f"your own data has one split, 'id' (subjects are yours to hold out), got {splits!r}")
     if workers > 1:
