@@ -20,6 +20,7 @@ from .cross_attention_loss import attention_scores, scores_loss, cross_attention
 from .learner import Callback
 from .compat import legacy_args
 from .source_callbacks import freeze, _check_source, DCATCB, warn_weak_source, logit_kd_loss
+from .data.core import SampleBatch, collate_batch
 
 # %% ../nbs/06a_source_score_cache.ipynb #6969db72
 CACHE_STORES = ('scores', 'kv')  # per sample: the source's scores (H, d_h, d_h), or its keys and values (H, N, d_h)
@@ -36,7 +37,7 @@ def _source_pass(source:nn.Module, ds:Dataset, source_modality:str, device:torch
     "One pass of the frozen source over `ds`, in order: its tables (scores or k, v; logits; correct) and the store."
     parts = {'scores': [], 'k': [], 'v': [], 'logits': [], 'correct': []}
     with torch.inference_mode():
-        for b in DataLoader(ds, batch_size=batch_size, shuffle=False):
+        for b in DataLoader(ds, batch_size=batch_size, shuffle=False, collate_fn=collate_batch):
             out, (k, q, v) = source(b[source_modality].to(device))
             store = store or (_smaller_store(k, layout) if device.type == 'cuda' else 'scores')
             if store == 'scores': parts['scores'].append(attention_scores(k, v, normalize=normalize, layout=layout))
@@ -142,9 +143,16 @@ class SourceScoresDataset(Dataset):
     def __getitem__(self, i):
         if self.cache.on_device: return {**self.ds[i], 'source_index': i}  # the step gathers its rows there
         return {**self.ds[i], **{f'source_{k}': t[i] for k, t in self.cache.tables().items()}}
+    def __getitems__(self, idx):
+        "A batch's samples at once: the wrapped dataset's batch (fetched at once when it can) and the cache's rows."
+        fetch = getattr(self.ds, '__getitems__', None)
+        b = dict(collate_batch(fetch(idx) if fetch else [self.ds[i] for i in idx]))
+        i = torch.as_tensor(list(idx), dtype=torch.long)
+        if self.cache.on_device: b['source_index'] = i
+        else: b |= {f'source_{k}': t[i] for k, t in self.cache.tables().items()}
+        return SampleBatch(self, idx, b)
     def __getattr__(self, k):
-        # `labels`, `info`, ... of the wrapped dataset; never dunders such as `__getitems__`, which would let a
-        # DataLoader skip `__getitem__`
+        # `labels`, `info`, ... of the wrapped dataset; never dunders, which belong to this class
         if k in ('ds', 'cache') or k.startswith('__'): raise AttributeError(k)
         return getattr(self.ds, k)
 
@@ -210,6 +218,9 @@ def before_validate(self:CachedDCATCB, learn):
 def before_fit(self:CachedDCATCB, learn):
     self.before_validate(learn)
     warn_weak_source(int(self.cache.correct.sum()), len(self.cache))
+
+@patch
+def cleanup_fit(self:CachedDCATCB, learn): self.live.cleanup_fit(learn)  # frees the live source's memory
 
 @patch
 def _check(self:CachedDCATCB, learn, s_src):

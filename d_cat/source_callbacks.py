@@ -11,9 +11,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['MIN_SOURCE_ACCURACY', 'freeze', 'FeatureHook', 'SourceCB', 'warn_weak_source', 'logit_kd_loss', 'DCATCB']
+__all__ = ['SOURCE_MEMO_BYTES', 'MIN_SOURCE_ACCURACY', 'freeze', 'FeatureHook', 'SourceCB', 'warn_weak_source', 'logit_kd_loss',
+           'DCATCB']
 
 # %% ../nbs/06a_source_callbacks.ipynb #e957b4eb
 from .cross_attention_loss import cross_attention_loss, DEFAULT_LAYOUT
@@ -84,7 +86,7 @@ class SourceCB(Callback):
         _check_source(source, source_modality)
         self.source, self.source_modality = freeze(source), source_modality
         self.lam, self.need_features = lam, need_features
-        self.hook = None
+        self.hook, self.memo, self.memo_bytes = None, {}, 0
     def before_fit(self, learn):
         device = next(unwrap(learn.model).parameters()).device
         self.source.to(device)
@@ -93,14 +95,13 @@ class SourceCB(Callback):
     def after_pred(self, learn):
         if self.source_modality not in learn.batch:
             raise ValueError(f"the batch has no {self.source_modality!r} for the source; keys: {sorted(learn.batch)}")
-        with torch.inference_mode():  # the frozen source needs no autograd bookkeeping at all (and runs compiled)
-            logits, kqv = learn.compiled(self.source)(learn.batch[self.source_modality])
-            features = self.hook.features if self.need_features else None
-        # inference tensors cannot be saved for backward (a Gram-form loss or an MSE would): plain tensors
-        learn.source_logits, learn.source_kqv = _plain(logits), tuple(_plain(t) for t in kqv)
-        learn.source_mask = learn.source_logits.argmax(-1) == learn.yb
-        if self.need_features: learn.source_features = _plain(features)
+        x = learn.batch[self.source_modality]
+        logits, kqv, features = self.recall(learn, x) or self.remember(learn, x, self.source_pass(learn, x))
+        learn.source_logits, learn.source_kqv = logits, kqv
+        learn.source_mask = logits.argmax(-1) == learn.yb
+        if self.need_features: learn.source_features = features
     def cleanup_fit(self, learn):
+        self.memo, self.memo_bytes = {}, 0
         if self.hook is not None:
             self.hook.remove()
             self.hook = None
@@ -108,6 +109,40 @@ class SourceCB(Callback):
     def source_input(self)->str:
         warnings.warn("SourceCB.source_input is now SourceCB.source_modality", DeprecationWarning, stacklevel=2)
         return self.source_modality
+
+# %% ../nbs/06a_source_callbacks.ipynb #61ae3b00
+@patch
+def source_pass(self:SourceCB, learn, x:Tensor)->tuple:
+    "The frozen source on `x`: (logits, (k, q, v), pooled features or None), as plain tensors."
+    with torch.inference_mode():  # the frozen source needs no autograd bookkeeping at all (and runs compiled)
+        logits, kqv = learn.compiled(self.source)(x)
+        features = self.hook.features if self.need_features else None
+    return _plain(logits), tuple(_plain(t) for t in kqv), None if features is None else _plain(features)
+
+# %% ../nbs/06a_source_callbacks.ipynb #9745d117
+SOURCE_MEMO_BYTES = 256 * 2**20  # validation outputs of the frozen source a `SourceCB` keeps for the next epochs
+
+SourceCB.memo_limit = SOURCE_MEMO_BYTES  # set it on one callback to change its cap (0: keep nothing)
+
+def _nbytes(*ts)->int: return sum(t.nbytes for t in ts if t is not None)
+
+@patch
+def recall(self:SourceCB, learn, x:Tensor)->tuple|None:
+    "The outputs remembered for this validation batch if its input equals the remembered one, else None."
+    hit = None if learn.training else self.memo.get((learn.split, learn.iter))
+    if hit is None or hit[0].shape != x.shape or hit[0].device != x.device or not torch.equal(hit[0], x): return None
+    return hit[1]
+
+@patch
+def remember(self:SourceCB, learn, x:Tensor, out:tuple)->tuple:
+    "Keep a validation batch's input and outputs for the next epoch while they fit in `memo_limit`; return `out`."
+    if learn.training: return out
+    key, (logits, kqv, features) = (learn.split, learn.iter), out
+    old = self.memo.pop(key, None)
+    if old is not None: self.memo_bytes -= old[2]
+    n = _nbytes(x, logits, *kqv, features)
+    if self.memo_bytes + n <= self.memo_limit: self.memo[key], self.memo_bytes = (x, out, n), self.memo_bytes + n
+    return out
 
 # %% ../nbs/06a_source_callbacks.ipynb #6e0000a2
 MIN_SOURCE_ACCURACY = 0.3  # D-CAT warns when the frozen source is right on fewer training samples than this share

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['PairedDataset', 'sliding_windows', 'Splits', 'make_splits', 'dataloaders', 'loader_throughput', 'KINDS', 'AXES',
-           'ModalitySpec', 'DataInfo', 'check_split', 'split_recordings', 'split_groups', 'split_in_time',
-           'Standardize', 'Normalizer']
+__all__ = ['PairedDataset', 'sliding_windows', 'Splits', 'make_splits', 'SampleBatch', 'collate_batch', 'dataloaders',
+           'loader_throughput', 'KINDS', 'AXES', 'ModalitySpec', 'DataInfo', 'check_split', 'split_recordings',
+           'split_groups', 'split_in_time', 'Standardize', 'Normalizer']
 
 # %% ../../nbs/03_data_core.ipynb #826925b6
 import numpy as np
@@ -308,15 +308,71 @@ def make_splits(recordings:list, # R recordings, each a dict modality -> array (
                                        "(`Splits.check` refuses it)")
     return Splits(*dss, info=info, normalizer=norm).check(need=('train',), warn=False)
 
+# %% ../../nbs/03_data_core.ipynb #822b7fd0
+import collections.abc
+from torch.utils.data import default_collate
+
+# %% ../../nbs/03_data_core.ipynb #aa00e9d6
+class SampleBatch(collections.abc.Sequence):
+    """The samples `idx` of `dataset`, already stacked in `collated`; as a sequence, each sample as `dataset[i]` is.
+
+    Args:
+        dataset: the dataset they come from
+        idx: their indices
+        collated: the batch: what `default_collate` builds from the samples
+    """
+    def __init__(self,
+                 dataset, # the dataset they come from
+                 idx:Sequence, # their indices
+                 collated:dict, # the batch: what `default_collate` builds from the samples
+                ): self.dataset, self.idx, self.collated = dataset, list(idx), collated
+    def __len__(self): return len(self.idx)
+    def __getitem__(self, j): return self.dataset[self.idx[j]]
+    def __repr__(self): return f"SampleBatch({len(self)} samples, keys {list(self.collated)})"
+
+def collate_batch(samples, # a `SampleBatch`, or any sequence of samples
+                 )->dict: # the batch
+    """The stacked batch a `SampleBatch` carries; PyTorch's `default_collate` for anything else.
+
+    Args:
+        samples: a `SampleBatch`, or any sequence of samples
+
+    Returns:
+        the batch
+    """
+    return samples.collated if isinstance(samples, SampleBatch) else default_collate(samples)
+
+# %% ../../nbs/03_data_core.ipynb #feb978cd
+@patch
+def batch(self:PairedDataset, idx:Sequence, # sample indices
+         )->dict: # `{modality: (B, ...), 'label': (B,), 'group': (B,)}`
+    """The samples `idx` as one batch: what `default_collate([self[i] for i in idx])` builds, one indexing per tensor.
+
+    Args:
+        idx: sample indices
+
+    Returns:
+        `{modality: (B, ...), 'label': (B,), 'group': (B,)}`
+    """
+    i = torch.as_tensor(np.asarray(idx, dtype=np.int64).reshape(-1))
+    b = {k: v[i] for k, v in self.data.items()}
+    b['label'], b['group'] = self.labels[i], self.groups[i]
+    return b
+
+@patch
+def __getitems__(self:PairedDataset, idx:Sequence)->SampleBatch:
+    "A `DataLoader`'s request for a batch's samples at once (see `SampleBatch`)."
+    return SampleBatch(self, idx, self.batch(idx))
+
 # %% ../../nbs/03_data_core.ipynb #7c8921af
 def dataloaders(splits:Splits, # the three datasets
                 batch_size:int=64, # samples per batch
                 num_workers:int=0, # worker processes per loader
                 seed:int=0, # seeds the training shuffle (a dedicated torch.Generator)
                 drop_last:bool=False, # drop the last incomplete training batch
-                **kwargs, # passed on to every `DataLoader` (e.g. pin_memory)
+                **kwargs, # passed on to every `DataLoader` (e.g. pin_memory; collate_fn replaces `collate_batch`)
                )->tuple: # (train_dl, valid_dl, test_dl)
-    """Training loader with seeded shuffling; validation and test loaders in order.
+    """Training loader with seeded shuffling; validation and test loaders in order; batches fetched at once.
 
     Args:
         splits: the three datasets
@@ -324,13 +380,14 @@ def dataloaders(splits:Splits, # the three datasets
         num_workers: worker processes per loader
         seed: seeds the training shuffle (a dedicated torch.Generator)
         drop_last: drop the last incomplete training batch
-        **kwargs: passed on to every `DataLoader` (e.g. pin_memory)
+        **kwargs: passed on to every `DataLoader` (e.g. pin_memory; collate_fn replaces `collate_batch`)
 
     Returns:
         (train_dl, valid_dl, test_dl)
     """
     if batch_size < 1: raise ValueError(f"dataloaders: batch_size should be >= 1, got {batch_size}")
     g = torch.Generator().manual_seed(seed)
+    kwargs.setdefault('collate_fn', collate_batch)
     mk = lambda ds, shuffle, dl: DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
                                             drop_last=dl, generator=g if shuffle else None, persistent_workers=False,
                                             **kwargs)
@@ -358,7 +415,7 @@ def loader_throughput(dataset:Dataset, # any map-style dataset of dict samples
     if n_batches < 1: raise ValueError(f"loader_throughput: n_batches should be >= 1, got {n_batches}")
     if len(dataset) == 0: raise ValueError("loader_throughput: the dataset is empty")
     dl = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=num_workers,
-                    generator=torch.Generator().manual_seed(seed))
+                    generator=torch.Generator().manual_seed(seed), collate_fn=collate_batch)
     it = iter(dl); next(it)                       # warm-up: worker start-up is not counted
     n, t0 = 0, time.perf_counter()
     for _ in range(n_batches):
